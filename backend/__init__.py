@@ -1,0 +1,45 @@
+"""Menpai (门牌): signed QR doorplates and the rental-housing loop around them."""
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None):
+    """Build the app: configuration, extensions, blueprints, CLI commands."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object("backend.config")
+    if test_config is None:
+        app.config.from_prefixed_env("MENPAI")
+    else:
+        app.config.from_mapping(test_config)
+
+    from backend import database, errors, i18n
+    from backend.extensions import db, migrate
+
+    database.configure(app)
+    database.ensure_secret_key(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    i18n.init_app(app)
+    errors.init_app(app)
+
+    from backend import api, auth, pages
+    from backend.addresses import cli as addresses_cli
+    from backend.demo import cli as demo_cli
+    from backend.regions import cli as regions_cli
+
+    auth.init_app(app)
+    api.init_app(app)
+    pages.init_app(app)
+    regions_cli.init_app(app)
+    addresses_cli.init_app(app)
+    demo_cli.init_app(app)
+    return app

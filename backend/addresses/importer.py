@@ -1,0 +1,163 @@
+"""Import standard addresses from CSV or GeoJSON: validate every row, then upsert by code in batches."""
+
+import csv
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from backend import audit
+from backend.addresses import text
+from backend.addresses.models import COMPONENTS, Address
+from backend.errors import ValidationError
+from backend.extensions import db
+from backend.geo.shapes import ShapeError, check_point
+from backend.geo.sql import point
+from backend.regions.importer import ImportRejected
+from backend.regions.models import Region
+from backend.regions.validate import Reject
+from backend.types import utcnow
+
+CSV_COLUMNS = ("code", "region_code", *COMPONENTS, "lon", "lat")
+REQUIRED = ("code", "region_code", "road", "door_number")
+ADDRESS_LEVELS = ("township", "community")
+CODE_PATTERN = re.compile(r"^[0-9A-Za-z-]{1,40}$")
+BATCH = 5000
+
+
+def read_rows(path) -> Iterator[tuple[int, dict]]:
+    """(line or feature number, fields) from a .csv or a .geojson/.json file."""
+    path = Path(path)
+    if path.suffix.lower() in (".geojson", ".json"):
+        yield from _geojson_rows(path)
+    else:
+        yield from _csv_rows(path)
+
+
+def _csv_rows(path):
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in REQUIRED + ("lon", "lat") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValidationError("error.csv_columns", missing=", ".join(missing), want=",".join(CSV_COLUMNS))
+        for row in reader:
+            yield reader.line_num, {k: (row.get(k) or "").strip() for k in CSV_COLUMNS}
+
+
+def _geojson_rows(path):
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValidationError("error.geojson_unreadable", detail=str(exc)) from exc
+    for n, feat in enumerate(doc.get("features") or [], start=1):
+        props = {k: str(v).strip() for k, v in (feat.get("properties") or {}).items() if v is not None}
+        geom = feat.get("geometry") or {}
+        coords = geom.get("coordinates") if geom.get("type") == "Point" else None
+        lon, lat = (coords + [None, None])[:2] if isinstance(coords, list) else ("", "")
+        yield n, {**{k: props.get(k, "") for k in CSV_COLUMNS}, "lon": str(lon), "lat": str(lat)}
+
+
+def region_index() -> dict[str, tuple[int, str, list[str]]]:
+    """code -> (id, level, names from province down) for every region."""
+    rows = db.session.execute(select(Region.id, Region.code, Region.name, Region.level, Region.parent_id)).all()
+    by_id = {r.id: r for r in rows}
+
+    def names(r):
+        chain = []
+        while r is not None:
+            chain.append(r.name)
+            r = by_id.get(r.parent_id)
+        return chain[::-1]
+
+    return {r.code: (r.id, r.level, names(r)) for r in rows}
+
+
+def check_row(fields: dict, regions: dict):
+    """(key, params) of the first problem with one address row, or None."""
+    for name in REQUIRED:
+        if not fields.get(name):
+            return "reject.field_missing", {"field": name}
+    if not CODE_PATTERN.match(fields["code"]):
+        return "reject.address_code", {}
+    region = regions.get(fields["region_code"])
+    if region is None:
+        return "reject.unknown_region", {}
+    if region[1] not in ADDRESS_LEVELS:
+        return "reject.address_region_level", {"level": region[1]}
+    try:
+        lon, lat = float(fields["lon"]), float(fields["lat"])
+    except ValueError:
+        return "reject.point_unreadable", {}
+    try:
+        check_point(lon, lat)
+    except ShapeError as err:
+        return err.key, err.params
+    return None
+
+
+def _values(fields: dict, regions: dict, now) -> dict:
+    region_id, _, names = regions[fields["region_code"]]
+    comp = {c: (fields.get(c) or None) for c in COMPONENTS}
+    return {
+        "code": fields["code"],
+        "region_id": region_id,
+        "scope_code": fields["region_code"],
+        **comp,
+        "full_text": text.full_text(names, comp),
+        "search_text": text.search_text(names, comp),
+        "point": point(float(fields["lon"]), float(fields["lat"])),
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _upsert(rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT (code) DO UPDATE: re-import updates in place, the grid is re-assigned after."""
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(Address.__table__)
+    keep = {"id", "code", "created_at", "grid_id"}
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["code"],
+        set_={c.name: stmt.excluded[c.name] for c in Address.__table__.columns if c.name not in keep},
+    )
+    db.session.execute(stmt, rows)
+
+
+def import_file(path, actor=None, accept_valid=False, progress: Callable[[int], None] | None = None) -> dict:
+    """Validate the whole file, then upsert by code. With rejects nothing is written unless accept_valid."""
+    regions = region_index()
+    rejects, seen, total = [], {}, 0
+    for line, fields in read_rows(path):
+        total += 1
+        problem = check_row(fields, regions)
+        if problem is None and fields["code"] in seen:
+            problem = "reject.duplicate_code", {"first": seen[fields["code"]]}
+        if problem:
+            rejects.append(Reject(line, fields.get("code", ""), *problem))
+        else:
+            seen[fields["code"]] = line
+        if progress and total % 1000 == 0:
+            progress(1000)
+    if rejects and not accept_valid:
+        raise ImportRejected(rejects)
+    bad_lines = {r.line for r in rejects}
+    now, batch, written = utcnow(), [], 0
+    for line, fields in read_rows(path):
+        if line in bad_lines:
+            continue
+        batch.append(_values(fields, regions, now))
+        if len(batch) == BATCH:
+            _upsert(batch)
+            written += len(batch)
+            progress and progress(len(batch))
+            batch = []
+    if batch:
+        _upsert(batch)
+        written += len(batch)
+        progress and progress(len(batch))
+    audit.record("addresses.import", actor=actor, file=Path(path).name, written=written, rejected=len(rejects))
+    return {"rows": total, "written": written, "rejects": rejects}

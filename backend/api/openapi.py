@@ -1,0 +1,70 @@
+"""GET /api/openapi.json: an OpenAPI 3.1 document built from the registered routes."""
+
+import re
+
+from flask import current_app
+
+from backend.api import DOCS, root, route
+from backend.api.schemas import SCHEMAS
+
+_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def _operation(endpoint: str, doc: dict, rule) -> dict:
+    op = {"tags": [doc["tag"]], "summary": doc["summary"], "operationId": endpoint.replace(".", "_")}
+    params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in rule.arguments]
+    params += [
+        {"name": name, "in": "query", "required": required, "description": desc, "schema": {"type": typ}}
+        for name, typ, required, desc in doc["params"]
+    ]
+    if params:
+        op["parameters"] = params
+    if doc["body"]:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(doc["body"])}}}
+    ok = {"description": "OK"}
+    if doc["response"]:
+        ok["content"] = {"application/json": {"schema": _ref(doc["response"])}}
+    op["responses"] = {str(doc["status"]): ok}
+    codes = set(doc["errors"]) | ({401} if doc["auth"] else set()) | ({403} if doc["roles"] else set())
+    for code in sorted(codes):
+        op["responses"][str(code)] = {"$ref": "#/components/responses/Error"}
+    if doc["auth"]:
+        op["security"] = [{"session": []}]
+    if doc["roles"]:
+        op["description"] = "Roles: " + ", ".join(doc["roles"])
+    return op
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def build_spec(app) -> dict:
+    paths: dict[str, dict] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        doc = DOCS.get(rule.endpoint)
+        if doc is None:
+            continue
+        path = _PARAM.sub(r"{\1}", rule.rule)
+        paths.setdefault(path, {})[doc["method"]] = _operation(rule.endpoint, doc, rule)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Menpai API", "version": "1", "description": "门牌: QR doorplates and the rental loop."},
+        "servers": [{"url": app.config["PUBLIC_BASE_URL"]}],
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "responses": {
+                "Error": {"description": "Error", "content": {"application/json": {"schema": _ref("Error")}}}
+            },
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"],
+                            "description": "Writes also need the X-CSRF-Token header from /api/v1/auth/login."}
+            },
+        },
+    }
+
+
+@route("/api/openapi.json", summary="This document", tag="system", blueprint=root, auth=False)
+def openapi_json():
+    return build_spec(current_app._get_current_object())

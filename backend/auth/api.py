@@ -1,0 +1,88 @@
+"""Log in and out, the current user, sessions."""
+
+from flask import request
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from backend.api import json_body, route
+from backend.auth.models import User, UserSession
+from backend.auth.operations import authenticate, revoke_sessions, start_session
+from backend.auth.scope import require_in_scope
+from backend.errors import NotFound, ValidationError
+from backend.extensions import db
+from backend.regions.api import region_ref
+
+
+def user_json(user: User) -> dict:
+    return {"id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role,
+            "region": region_ref(user.region)}
+
+
+def me_json(user: User) -> dict:
+    return {"user": user_json(user), "csrf_token": user.session.csrf_token}
+
+
+def session_json(sess: UserSession) -> dict:
+    return {"id": sess.id, "created_at": sess.created_at.isoformat(), "last_seen_at": sess.last_seen_at.isoformat(),
+            "expires_at": sess.expires_at.isoformat(), "ip": sess.ip, "user_agent": sess.user_agent,
+            "current": sess.id == current_user.session.id}
+
+
+@route("/auth/login", "POST", summary="Log in; returns the user and the CSRF token for writes", tag="auth",
+       auth=False, body="Login", response="Me", errors=(400, 401, 429))
+def login():
+    data = json_body()
+    if not data.get("username") or not data.get("password"):
+        raise ValidationError(fields={k: "error.required" for k in ("username", "password") if not data.get(k)})
+    user = authenticate(str(data["username"]), str(data["password"]), request.remote_addr or "")
+    start_session(user, request.remote_addr, request.user_agent.string)
+    db.session.commit()
+    login_user(user)
+    return me_json(user)
+
+
+@route("/auth/logout", "POST", summary="End this session", tag="auth", response="Revoked")
+def logout():
+    count = revoke_sessions(current_user, "logout", only=current_user.session)
+    db.session.commit()
+    logout_user()
+    return {"revoked": count}
+
+
+@route("/me", summary="The logged-in user and the CSRF token", tag="auth", response="Me")
+def me():
+    return me_json(current_user)
+
+
+@route("/me/sessions", summary="My live sessions (devices)", tag="auth", response="SessionList")
+def my_sessions():
+    rows = db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == current_user.id, UserSession.revoked_at.is_(None))
+        .order_by(UserSession.created_at.desc())
+    )
+    return {"sessions": [session_json(s) for s in rows]}
+
+
+@route("/me/sessions/<int:session_id>/revoke", "POST", summary="Log one of my devices out", tag="auth",
+       response="Revoked", errors=(404,))
+def revoke_my_session(session_id):
+    sess = db.session.get(UserSession, session_id)
+    if sess is None or sess.user_id != current_user.id:
+        raise NotFound()
+    count = revoke_sessions(current_user, "user", only=sess)
+    db.session.commit()
+    return {"revoked": count}
+
+
+@route("/users/<int:user_id>/sessions/revoke", "POST", summary="Log a user out everywhere", tag="auth",
+       roles=("admin",), response="Revoked", errors=(404,))
+def revoke_user_sessions(user_id):
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    if user.region is not None:
+        require_in_scope(current_user, user.region.code)
+    count = revoke_sessions(user, "admin", actor=current_user)
+    db.session.commit()
+    return {"revoked": count}

@@ -1,0 +1,143 @@
+"""Accounts and sessions: create users, log in with throttling, revoke sessions."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from backend import audit
+from backend.auth.models import ROLES, STAFF_ROLES, LoginAttempt, User, UserSession
+from backend.errors import Conflict, TooManyAttempts, Unauthorized, ValidationError
+from backend.extensions import db
+from backend.regions.models import Region
+from backend.types import utcnow
+
+# Spent on unknown usernames too, so response time does not reveal which accounts exist.
+_DUMMY_HASH = None
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < current_app.config["PASSWORD_MIN_LENGTH"]:
+        minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+        raise ValidationError("error.password_too_short", fields={"password": "error.password_short"}, min=minimum)
+
+
+def create_user(username, password, role, region_code=None, display_name=None, actor=None) -> User:
+    """A new account; staff other than admin need a region scope."""
+    fields = {}
+    if role not in ROLES:
+        fields["role"] = "error.bad_role"
+    region = db.session.scalar(select(Region).where(Region.code == region_code)) if region_code else None
+    if region_code and region is None:
+        fields["region"] = "error.unknown_region"
+    if role in STAFF_ROLES and role != "admin" and not region_code:
+        fields["region"] = "error.region_required"
+    if not username or len(username) > 64:
+        fields["username"] = "error.bad_username"
+    if fields:
+        raise ValidationError(fields=fields)
+    _check_password(password)
+    username = username.strip().lower()
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict("error.username_taken", fields={"username": "error.username_taken"})
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        region=region,
+        password_hash=generate_password_hash(password, method=method),
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", actor=actor, target=user, target_id=user.id, role=role, region=region_code)
+    return user
+
+
+def _failures_since(column, value, since):
+    return db.session.scalar(
+        select(func.count()).where(column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+    )
+
+
+def _throttle(username: str, ip: str) -> None:
+    """429 when the account or the IP has failed too often inside the window."""
+    cfg = current_app.config
+    window = timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
+    since = utcnow() - window
+    last_ok = db.session.scalar(
+        select(func.max(LoginAttempt.at)).where(LoginAttempt.username == username, LoginAttempt.success.is_(True))
+    )
+    account_since = max(since, last_ok) if last_ok else since
+    too_many = _failures_since(LoginAttempt.username, username, account_since) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    too_many = too_many or _failures_since(LoginAttempt.ip, ip, since) >= cfg["LOGIN_MAX_FAILURES_PER_IP"]
+    if too_many:
+        seconds = int(window.total_seconds())
+        raise TooManyAttempts(minutes=cfg["LOGIN_WINDOW_MINUTES"], headers={"Retry-After": str(seconds)})
+
+
+def authenticate(username: str, password: str, ip: str) -> User:
+    """The user for these credentials, or Unauthorized; every try is recorded for throttling."""
+    global _DUMMY_HASH
+    username = (username or "").strip().lower()
+    _throttle(username, ip)
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        _DUMMY_HASH = _DUMMY_HASH or generate_password_hash("x", method=current_app.config["PASSWORD_HASH_METHOD"])
+        check_password_hash(_DUMMY_HASH, password or "")
+    ok = user is not None and check_password_hash(user.password_hash, password or "") and user.active
+    db.session.add(LoginAttempt(username=username, ip=ip, success=ok))
+    if not ok:
+        db.session.flush()
+        raise Unauthorized("error.bad_credentials")
+    return user
+
+
+def start_session(user: User, ip: str | None, user_agent: str | None) -> str:
+    """Open a server-side session; returns the key that goes (signed) into the cookie."""
+    key = secrets.token_urlsafe(32)
+    hours = current_app.config["SESSION_LIFETIME_HOURS"]
+    sess = UserSession(
+        key_hash=hash_key(key),
+        user=user,
+        csrf_token=secrets.token_urlsafe(32),
+        expires_at=utcnow() + timedelta(hours=hours),
+        ip=ip,
+        user_agent=(user_agent or "")[:200],
+    )
+    db.session.add(sess)
+    db.session.flush()
+    user.session, user.session_key = sess, key
+    audit.record("session.start", actor=user, target=sess, target_id=sess.id)
+    return key
+
+
+def load_session(key: str) -> User | None:
+    """The user of a live (not revoked, not expired) session key, with the session attached."""
+    sess = db.session.scalar(select(UserSession).where(UserSession.key_hash == hash_key(key)))
+    now = utcnow()
+    if sess is None or sess.revoked_at is not None or sess.expires_at <= now or not sess.user.active:
+        return None
+    if now - sess.last_seen_at > timedelta(minutes=5):  # a write per request would be wasteful
+        # Its own short transaction: the request's transaction belongs to the view.
+        with db.engine.begin() as conn:
+            conn.execute(update(UserSession).where(UserSession.id == sess.id).values(last_seen_at=now))
+    sess.user.session, sess.user.session_key = sess, key
+    return sess.user
+
+
+def revoke_sessions(user: User, reason: str, actor=None, only=None) -> int:
+    """End the user's live sessions (or just one); the next request with them is anonymous."""
+    stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    if only is not None:
+        stmt = stmt.where(UserSession.id == only.id)
+    count = db.session.execute(stmt.values(revoked_at=utcnow(), revoked_reason=reason)).rowcount
+    audit.record("session.revoke", actor=actor or user, target=user, target_id=user.id, reason=reason, count=count)
+    return count

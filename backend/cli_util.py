@@ -1,0 +1,42 @@
+"""Shared pieces of the CLI commands: reject reports, progress bars, one transaction per command."""
+
+import csv
+from contextlib import contextmanager
+
+import click
+
+from backend.errors import MenpaiError
+from backend.extensions import db
+from backend.i18n import t
+
+
+def echo_rejects(rejects, report_path=None) -> None:
+    """Print each rejected line with its reason; optionally write them as CSV."""
+    for r in rejects:
+        click.echo(t("cli.reject_line", line=r.line, code=r.code or "-", reason=t(r.key, **r.params)), err=True)
+    if report_path:
+        with open(report_path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["line", "code", "reason_code", "reason"])
+            for r in rejects:
+                writer.writerow([r.line, r.code, r.key.removeprefix("reject."), t(r.key, **r.params)])
+        click.echo(t("cli.report_written", path=report_path), err=True)
+
+
+@contextmanager
+def transaction():
+    """Commit on success; roll back and exit non-zero with a readable message on a domain error."""
+    try:
+        yield
+        db.session.commit()
+    except MenpaiError as err:
+        db.session.rollback()
+        fields = "; ".join(f"{k}: {t(v)}" for k, v in err.fields.items())
+        raise click.ClickException(f"{err.message} {fields}".strip()) from err
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def progressbar(length, label_key):
+    return click.progressbar(length=length, label=t(label_key), file=click.get_text_stream("stderr"), show_pos=True)

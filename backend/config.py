@@ -1,0 +1,27 @@
+"""Default configuration; override with MENPAI_* environment variables or a test mapping."""
+
+# Where the doorplate URLs point; a public contract once plates are printed.
+PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+# None means: SQLite + SpatiaLite in the instance folder. Production: postgresql://… (PostGIS).
+DATABASE_URL = None
+
+SECRET_KEY = None  # generated once into the instance folder when not configured
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "menpai_session"
+SESSION_LIFETIME_HOURS = 12
+
+# werkzeug's scrypt (n=2**15, r=8, p=1); tests may pass a cheaper method.
+PASSWORD_HASH_METHOD = "scrypt"
+PASSWORD_MIN_LENGTH = 10
+
+# Login throttling: failures inside the window before further attempts are refused.
+LOGIN_WINDOW_MINUTES = 15
+LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+LOGIN_MAX_FAILURES_PER_IP = 30
+
+DEFAULT_LANGUAGE = "zh-CN"
+LANGUAGES = ["zh-CN", "en"]
+
+JSON_AS_ASCII = False

@@ -1,0 +1,50 @@
+"""Translation catalogs: every user-facing text lives in backend/translations/<lang>.json."""
+
+import json
+import os
+from functools import cache
+from pathlib import Path
+
+from flask import current_app, has_app_context, has_request_context, request
+
+CATALOG_DIR = Path(__file__).parent / "translations"
+FALLBACK = "zh-CN"
+
+
+@cache
+def catalog(lang: str) -> dict:
+    return json.loads((CATALOG_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def languages() -> list[str]:
+    return sorted(p.stem for p in CATALOG_DIR.glob("*.json"))
+
+
+def current_language() -> str:
+    """Request: ?lang= or Accept-Language; CLI: MENPAI_LANG; otherwise the configured default."""
+    supported = languages()
+    if has_request_context():
+        asked = request.args.get("lang")
+        if asked in supported:
+            return asked
+        best = request.accept_languages.best_match(supported)
+        if best:
+            return best
+    env = os.environ.get("MENPAI_LANG")
+    if env in supported:
+        return env
+    if has_app_context():
+        return current_app.config.get("DEFAULT_LANGUAGE", FALLBACK)
+    return FALLBACK
+
+
+def t(key: str, lang: str | None = None, default: str | None = None, **params) -> str:
+    """The text for key in the current language, formatted with params."""
+    lang = lang or current_language()
+    text = catalog(lang).get(key) or catalog(FALLBACK).get(key) or default or key
+    return text.format(**params) if params else text
+
+
+def init_app(app):
+    app.jinja_env.globals["t"] = t
+    app.jinja_env.globals["current_language"] = current_language
