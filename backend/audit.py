@@ -44,4 +44,3 @@ def record(action, *, actor=None, target=None, target_type=None, target_id=None,
     )
     db.session.add(event)
     return event
-

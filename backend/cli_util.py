@@ -1,6 +1,7 @@
 """Shared pieces of the CLI commands: reject reports, progress bars, one transaction per command."""
 
 import csv
+import sys
 from contextlib import contextmanager
 
 import click
@@ -39,4 +40,4 @@ def transaction():
 
 
 def progressbar(length, label_key):
-    return click.progressbar(length=length, label=t(label_key), file=click.get_text_stream("stderr"), show_pos=True)
+    return click.progressbar(length=length, label=t(label_key), file=sys.stderr, show_pos=True)

@@ -30,10 +30,17 @@ def address_json(address: Address) -> dict:
     }
 
 
-@route("/addresses", summary="Ranked fuzzy search of standard addresses (staff: inside their scope)",
-       tag="addresses", params=[("q", "string", True, "What the user typed, e.g. 昆阳镇 解放街 12号 3幢"),
-                                ("limit", "integer", False, "1–50, default 20")],
-       response="AddressSearch", errors=(400,))
+@route(
+    "/addresses",
+    summary="Ranked fuzzy search of standard addresses (staff: inside their scope)",
+    tag="addresses",
+    params=[
+        ("q", "string", True, "What the user typed, e.g. 昆阳镇 解放街 12号 3幢"),
+        ("limit", "integer", False, "1–50, default 20"),
+    ],
+    response="AddressSearch",
+    errors=(400,),
+)
 def address_search():
     query = request.args.get("q", "")
     hits = search(query, user=current_user, limit=int_arg("limit", 20, 1, 50))

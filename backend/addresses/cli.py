@@ -36,7 +36,9 @@ def import_command(path, report, accept_valid, no_assign):
                 raise click.ClickException(t("cli.import_rejected", count=len(exc.rejects))) from None
         if result["rejects"]:
             echo_rejects(result["rejects"], report)
-        click.echo(t("cli.addresses_imported", rows=result["rows"], written=result["written"], rejected=len(result["rejects"])))
+        click.echo(
+            t("cli.addresses_imported", rows=result["rows"], written=result["written"], rejected=len(result["rejects"]))
+        )
         if not no_assign:
             click.echo(t("cli.grids_assigned", **assign_grids()))
 

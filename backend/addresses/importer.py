@@ -41,7 +41,7 @@ def read_rows(path) -> Iterator[tuple[int, dict]]:
 def _csv_rows(path):
     with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
-        missing = [c for c in REQUIRED + ("lon", "lat") if c not in (reader.fieldnames or [])]
+        missing = [c for c in (*REQUIRED, "lon", "lat") if c not in (reader.fieldnames or [])]
         if missing:
             raise ValidationError("error.csv_columns", missing=", ".join(missing), want=",".join(CSV_COLUMNS))
         for row in reader:
@@ -57,7 +57,7 @@ def _geojson_rows(path):
         props = {k: str(v).strip() for k, v in (feat.get("properties") or {}).items() if v is not None}
         geom = feat.get("geometry") or {}
         coords = geom.get("coordinates") if geom.get("type") == "Point" else None
-        lon, lat = (coords + [None, None])[:2] if isinstance(coords, list) else ("", "")
+        lon, lat = [*coords, None, None][:2] if isinstance(coords, list) else ("", "")
         yield n, {**{k: props.get(k, "") for k in CSV_COLUMNS}, "lon": str(lon), "lat": str(lat)}
 
 

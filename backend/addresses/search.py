@@ -17,7 +17,7 @@ def search(query: str, user=None, limit: int = 20) -> list[tuple[Address, int]]:
     if not terms:
         raise ValidationError("error.search_query_empty", fields={"q": "error.search_query_empty"})
     matches = [Address.search_text.like(pattern) for pattern, _ in terms]
-    score = sum(case((m, weight), else_=0) for m, (_, weight) in zip(matches, terms))
+    score = sum(case((m, weight), else_=0) for m, (_, weight) in zip(matches, terms, strict=True))
     stmt = (
         select(Address, score.label("score"))
         .where(or_(*matches))

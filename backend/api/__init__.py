@@ -12,24 +12,46 @@ root = Blueprint("root", __name__)
 DOCS: dict[str, dict] = {}  # endpoint -> OpenAPI operation
 
 
-def route(rule, method="GET", *, summary, tag, blueprint=bp, auth=True, roles=None, params=(), body=None,
-          response=None, status=200, errors=()):
+def route(
+    rule,
+    method="GET",
+    *,
+    summary,
+    tag,
+    blueprint=bp,
+    auth=True,
+    roles=None,
+    params=(),
+    body=None,
+    response=None,
+    status=200,
+    errors=(),
+):
     """Register fn at rule; auth/roles are enforced here so views only parse, call and serialise."""
 
     def decorator(fn):
         view = fn
         if roles:
+
             @wraps(fn)
             def view(*args, **kwargs):
                 if current_user.role not in roles:
                     raise Forbidden()
                 return fn(*args, **kwargs)
+
         if auth or roles:
             view = login_required(view)
         blueprint.add_url_rule(rule, fn.__name__, view, methods=[method])
         DOCS[f"{blueprint.name}.{fn.__name__}"] = {
-            "method": method.lower(), "summary": summary or fn.__doc__, "tag": tag, "auth": bool(auth or roles),
-            "roles": roles, "params": params, "body": body, "response": response, "status": status,
+            "method": method.lower(),
+            "summary": summary or fn.__doc__,
+            "tag": tag,
+            "auth": bool(auth or roles),
+            "roles": roles,
+            "params": params,
+            "body": body,
+            "response": response,
+            "status": status,
             "errors": errors,
         }
         return view

@@ -8,14 +8,21 @@ from backend.api import root, route
 from backend.extensions import db
 
 
-@route("/healthz", summary="Liveness and database check", tag="system", blueprint=root, auth=False,
-       response="Health", errors=(503,))
+@route(
+    "/healthz",
+    summary="Liveness and database check",
+    tag="system",
+    blueprint=root,
+    auth=False,
+    response="Health",
+    errors=(503,),
+)
 def healthz():
     started = time.perf_counter()
     try:
         db.session.execute(text("SELECT 1"))
         ok = True
-    except Exception:  # noqa: BLE001 — any database failure means unhealthy
+    except Exception:
         db.session.rollback()
         ok = False
     body = {

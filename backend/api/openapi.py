@@ -58,8 +58,12 @@ def build_spec(app) -> dict:
                 "Error": {"description": "Error", "content": {"application/json": {"schema": _ref("Error")}}}
             },
             "securitySchemes": {
-                "session": {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"],
-                            "description": "Writes also need the X-CSRF-Token header from /api/v1/auth/login."}
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": app.config["SESSION_COOKIE_NAME"],
+                    "description": "Writes also need the X-CSRF-Token header from /api/v1/auth/login.",
+                }
             },
         },
     }

@@ -15,33 +15,75 @@ SCHEMAS = {
     "Error": _obj({"error": _obj({"code": _str, "message": _str, "fields": {"type": "object"}})}),
     "Health": _obj({"status": _str, "database": _str, "db_ms": {"type": "number"}}),
     "Login": _obj({"username": _str, "password": _str}),
-    "User": _obj({"id": _int, "username": _str, "display_name": _str, "role": _str,
-                  "region": {"oneOf": [REGION_REF, {"type": "null"}]}}),
+    "User": _obj(
+        {
+            "id": _int,
+            "username": _str,
+            "display_name": _str,
+            "role": _str,
+            "region": {"oneOf": [REGION_REF, {"type": "null"}]},
+        }
+    ),
     "Me": _obj({"user": {"$ref": "#/components/schemas/User"}, "csrf_token": _str}),
-    "Session": _obj({"id": _int, "created_at": _str, "last_seen_at": _str, "expires_at": _str, "ip": _nstr,
-                     "user_agent": _nstr, "current": {"type": "boolean"}}),
+    "Session": _obj(
+        {
+            "id": _int,
+            "created_at": _str,
+            "last_seen_at": _str,
+            "expires_at": _str,
+            "ip": _nstr,
+            "user_agent": _nstr,
+            "current": {"type": "boolean"},
+        }
+    ),
     "SessionList": _obj({"sessions": {"type": "array", "items": {"$ref": "#/components/schemas/Session"}}}),
     "Revoked": _obj({"revoked": _int}),
     "RegionRef": REGION_REF,
-    "Region": _obj({
-        "code": _str, "name": _str, "level": _str,
-        "parent": {"oneOf": [REGION_REF, {"type": "null"}]},
-        "ancestors": {"type": "array", "items": REGION_REF},
-        "children": {"type": "array", "items": REGION_REF},
-        "has_boundary": {"type": "boolean"},
-        "boundary": {"type": ["object", "null"], "description": "GeoJSON MultiPolygon with ?geometry=1"},
-    }, required=["code", "name", "level", "parent", "has_boundary"]),
+    "Region": _obj(
+        {
+            "code": _str,
+            "name": _str,
+            "level": _str,
+            "parent": {"oneOf": [REGION_REF, {"type": "null"}]},
+            "ancestors": {"type": "array", "items": REGION_REF},
+            "children": {"type": "array", "items": REGION_REF},
+            "has_boundary": {"type": "boolean"},
+            "boundary": {"type": ["object", "null"], "description": "GeoJSON MultiPolygon with ?geometry=1"},
+        },
+        required=["code", "name", "level", "parent", "has_boundary"],
+    ),
     "RegionList": _obj({"regions": {"type": "array", "items": REGION_REF}}),
-    "GridAt": _obj({"grid": {"oneOf": [REGION_REF, {"type": "null"}]},
-                    "ancestors": {"type": "array", "items": REGION_REF}}),
-    "Address": _obj({
-        "code": _str, "full_text": _str, "road": _str, "door_number": _str, "compound": _nstr,
-        "building": _nstr, "unit": _nstr, "floor": _nstr, "room": _nstr,
-        "lon": {"type": "number"}, "lat": {"type": "number"},
-        "region": REGION_REF, "grid": {"oneOf": [REGION_REF, {"type": "null"}]},
-    }),
-    "AddressHit": _obj({"code": _str, "full_text": _str, "score": _int, "lon": {"type": "number"},
-                        "lat": {"type": "number"}, "grid": {"oneOf": [REGION_REF, {"type": "null"}]}}),
-    "AddressSearch": _obj({"query": _str, "results": {"type": "array",
-                                                      "items": {"$ref": "#/components/schemas/AddressHit"}}}),
+    "GridAt": _obj(
+        {"grid": {"oneOf": [REGION_REF, {"type": "null"}]}, "ancestors": {"type": "array", "items": REGION_REF}}
+    ),
+    "Address": _obj(
+        {
+            "code": _str,
+            "full_text": _str,
+            "road": _str,
+            "door_number": _str,
+            "compound": _nstr,
+            "building": _nstr,
+            "unit": _nstr,
+            "floor": _nstr,
+            "room": _nstr,
+            "lon": {"type": "number"},
+            "lat": {"type": "number"},
+            "region": REGION_REF,
+            "grid": {"oneOf": [REGION_REF, {"type": "null"}]},
+        }
+    ),
+    "AddressHit": _obj(
+        {
+            "code": _str,
+            "full_text": _str,
+            "score": _int,
+            "lon": {"type": "number"},
+            "lat": {"type": "number"},
+            "grid": {"oneOf": [REGION_REF, {"type": "null"}]},
+        }
+    ),
+    "AddressSearch": _obj(
+        {"query": _str, "results": {"type": "array", "items": {"$ref": "#/components/schemas/AddressHit"}}}
+    ),
 }

@@ -9,6 +9,8 @@ from backend.errors import Forbidden, Unauthorized
 from backend.extensions import login_manager
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# Login takes JSON only (a cross-site form cannot send it), so it needs no token, even from a logged-in device.
+CSRF_EXEMPT = {"/api/v1/auth/login"}
 
 
 def _load_user(key):
@@ -25,9 +27,11 @@ def csrf_protect():
     """Writes need a JSON body (a cross-site form cannot send one) and, with a session, its CSRF token."""
     if request.method not in UNSAFE or not request.path.startswith("/api/"):
         return
-    if request.content_length and not (request.is_json or request.mimetype == "multipart/form-data"):
+    if (request.content_length or request.path in CSRF_EXEMPT) and not (
+        request.is_json or request.mimetype == "multipart/form-data"
+    ):
         raise Forbidden("error.csrf_content_type", code="csrf_failed")
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and request.path not in CSRF_EXEMPT:
         sent = request.headers.get("X-CSRF-Token", "")
         if not hmac.compare_digest(sent, current_user.session.csrf_token):
             raise Forbidden("error.csrf_token", code="csrf_failed")

@@ -8,14 +8,19 @@ from backend.api import json_body, route
 from backend.auth.models import User, UserSession
 from backend.auth.operations import authenticate, revoke_sessions, start_session
 from backend.auth.scope import require_in_scope
-from backend.errors import NotFound, ValidationError
+from backend.errors import NotFound, Unauthorized, ValidationError
 from backend.extensions import db
 from backend.regions.api import region_ref
 
 
 def user_json(user: User) -> dict:
-    return {"id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role,
-            "region": region_ref(user.region)}
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "region": region_ref(user.region),
+    }
 
 
 def me_json(user: User) -> dict:
@@ -23,18 +28,38 @@ def me_json(user: User) -> dict:
 
 
 def session_json(sess: UserSession) -> dict:
-    return {"id": sess.id, "created_at": sess.created_at.isoformat(), "last_seen_at": sess.last_seen_at.isoformat(),
-            "expires_at": sess.expires_at.isoformat(), "ip": sess.ip, "user_agent": sess.user_agent,
-            "current": sess.id == current_user.session.id}
+    return {
+        "id": sess.id,
+        "created_at": sess.created_at.isoformat(),
+        "last_seen_at": sess.last_seen_at.isoformat(),
+        "expires_at": sess.expires_at.isoformat(),
+        "ip": sess.ip,
+        "user_agent": sess.user_agent,
+        "current": sess.id == current_user.session.id,
+    }
 
 
-@route("/auth/login", "POST", summary="Log in; returns the user and the CSRF token for writes", tag="auth",
-       auth=False, body="Login", response="Me", errors=(400, 401, 429))
+@route(
+    "/auth/login",
+    "POST",
+    summary="Log in; returns the user and the CSRF token for writes",
+    tag="auth",
+    auth=False,
+    body="Login",
+    response="Me",
+    errors=(400, 401, 429),
+)
 def login():
     data = json_body()
     if not data.get("username") or not data.get("password"):
         raise ValidationError(fields={k: "error.required" for k in ("username", "password") if not data.get(k)})
-    user = authenticate(str(data["username"]), str(data["password"]), request.remote_addr or "")
+    try:
+        user = authenticate(str(data["username"]), str(data["password"]), request.remote_addr or "")
+    except Unauthorized:
+        db.session.commit()  # the failed attempt must count towards throttling
+        raise
+    if current_user.is_authenticated:  # logging in again on this device ends the previous session
+        revoke_sessions(current_user, "relogin", only=current_user.session)
     start_session(user, request.remote_addr, request.user_agent.string)
     db.session.commit()
     login_user(user)
@@ -64,8 +89,14 @@ def my_sessions():
     return {"sessions": [session_json(s) for s in rows]}
 
 
-@route("/me/sessions/<int:session_id>/revoke", "POST", summary="Log one of my devices out", tag="auth",
-       response="Revoked", errors=(404,))
+@route(
+    "/me/sessions/<int:session_id>/revoke",
+    "POST",
+    summary="Log one of my devices out",
+    tag="auth",
+    response="Revoked",
+    errors=(404,),
+)
 def revoke_my_session(session_id):
     sess = db.session.get(UserSession, session_id)
     if sess is None or sess.user_id != current_user.id:
@@ -75,8 +106,15 @@ def revoke_my_session(session_id):
     return {"revoked": count}
 
 
-@route("/users/<int:user_id>/sessions/revoke", "POST", summary="Log a user out everywhere", tag="auth",
-       roles=("admin",), response="Revoked", errors=(404,))
+@route(
+    "/users/<int:user_id>/sessions/revoke",
+    "POST",
+    summary="Log a user out everywhere",
+    tag="auth",
+    roles=("admin",),
+    response="Revoked",
+    errors=(404,),
+)
 def revoke_user_sessions(user_id):
     user = db.session.get(User, user_id)
     if user is None:

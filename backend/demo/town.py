@@ -14,7 +14,12 @@ TOWNS = [
         "rows": 2,
         "streets_ew": ["环城北路", "解放街", "县前街", "坡南街"],
         "streets_ns": ["城西路", "鳌峰路", "兴平路"],
-        "compounds": {("解放街", "12"): "鳌峰花园", ("县前街", "31"): "县前新村", ("坡南街", "58"): "东门小区", ("兴平路", "7"): "兴平苑"},
+        "compounds": {
+            ("解放街", "12"): "鳌峰花园",
+            ("县前街", "31"): "县前新村",
+            ("坡南街", "58"): "东门小区",
+            ("兴平路", "7"): "兴平苑",
+        },
     },
     {
         "township": "330326101",
@@ -70,7 +75,7 @@ def cells(box, cols, rows, seed):
         for j in range(rows):
             ring = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)]
             pts = []
-            for a, b in zip(ring, ring[1:] + ring[:1]):
+            for a, b in zip(ring, [*ring[1:], ring[0]], strict=True):
                 pts += [v[a], mid(a, b)]
             out[i, j] = Polygon(pts)
     return out
@@ -148,5 +153,8 @@ def _flats(base, compound):
     """Standard addresses of a small compound: 3 buildings × 2 units × 3 floors × 2 rooms."""
     return [
         {**base, "compound": compound, "building": str(b), "unit": str(u), "floor": str(f), "room": f"{f}0{r}"}
-        for b in (1, 2, 3) for u in (1, 2) for f in (1, 2, 3) for r in (1, 2)
+        for b in (1, 2, 3)
+        for u in (1, 2)
+        for f in (1, 2, 3)
+        for r in (1, 2)
     ]

@@ -49,12 +49,14 @@ def polygon_from_geojson(geometry: dict) -> MultiPolygon:
         raise ShapeError("reject.geometry_unreadable", detail=str(exc)) from exc
     if not isinstance(geom, (Polygon, MultiPolygon)):
         raise ShapeError("reject.geometry_not_polygon", type=geom.geom_type)
-    if geom.is_empty or geom.area == 0:
+    if geom.is_empty:
         raise ShapeError("reject.geometry_empty")
     if not _in_degrees(geom):
         raise ShapeError("reject.geometry_not_wgs84")
     if not geom.is_valid:
         raise ShapeError("reject.geometry_invalid", detail=explain_validity(geom))
+    if geom.area == 0:
+        raise ShapeError("reject.geometry_empty")
     return geom if isinstance(geom, MultiPolygon) else MultiPolygon([geom])
 
 

@@ -1,7 +1,8 @@
 """Spatial SQL that compiles to PostGIS or SpatiaLite: one helper per idea, two dialects."""
 
-from geoalchemy2 import WKTElement
-from sqlalchemy import Float
+from geoalchemy2 import Geometry, WKTElement
+from geoalchemy2.elements import _SpatialElement
+from sqlalchemy import Float, bindparam
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Boolean
@@ -12,7 +13,18 @@ def point(lon: float, lat: float) -> WKTElement:
     return WKTElement(f"POINT({lon!r} {lat!r})", srid=4326)
 
 
-class dwithin(FunctionElement):
+class _SpatialFunction(FunctionElement):
+    """Binds geometry values (WKT/WKB elements) as geometries, like GeoAlchemy2's own functions do."""
+
+    inherit_cache = True
+
+    def __init__(self, *args):
+        super().__init__(
+            *(bindparam(None, a, type_=Geometry(srid=4326)) if isinstance(a, _SpatialElement) else a for a in args)
+        )
+
+
+class dwithin(_SpatialFunction):
     """True where two WGS84 geometries are within `metres` on the ellipsoid."""
 
     inherit_cache = True
@@ -32,7 +44,7 @@ def _dwithin_sqlite(element, compiler, **kw):
     return f"PtDistWithin({a}, {b}, {metres}, 1)"
 
 
-class distance_m(FunctionElement):
+class distance_m(_SpatialFunction):
     """Distance in metres between two WGS84 geometries."""
 
     inherit_cache = True

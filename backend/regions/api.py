@@ -36,14 +36,23 @@ def region_json(region: Region, geometry=False) -> dict:
 @route("/regions", summary="The roots of my scope", tag="regions", roles=STAFF_ROLES, response="RegionList")
 def region_roots():
     prefix = scope_code(current_user)
-    stmt = select(Region).where(Region.parent_id.is_(None)) if prefix == "" else select(Region).where(
-        Region.code == prefix)
+    stmt = (
+        select(Region).where(Region.parent_id.is_(None))
+        if prefix == ""
+        else select(Region).where(Region.code == prefix)
+    )
     return {"regions": [region_ref(r) for r in db.session.scalars(stmt.order_by(Region.code))]}
 
 
-@route("/regions/<code>", summary="A region with its ancestors and children", tag="regions", roles=STAFF_ROLES,
-       params=[("geometry", "boolean", False, "Include the boundary as GeoJSON")], response="Region",
-       errors=(404,))
+@route(
+    "/regions/<code>",
+    summary="A region with its ancestors and children",
+    tag="regions",
+    roles=STAFF_ROLES,
+    params=[("geometry", "boolean", False, "Include the boundary as GeoJSON")],
+    response="Region",
+    errors=(404,),
+)
 def region_detail(code):
     require_in_scope(current_user, code)
     region = db.session.scalar(select(Region).where(Region.code == code))
@@ -52,9 +61,15 @@ def region_detail(code):
     return region_json(region, geometry=request.args.get("geometry") in ("1", "true"))
 
 
-@route("/grids/at", summary="The grid whose polygon contains a WGS84 point", tag="regions", roles=STAFF_ROLES,
-       params=[("lon", "number", True, "Longitude (WGS84)"), ("lat", "number", True, "Latitude (WGS84)")],
-       response="GridAt", errors=(400,))
+@route(
+    "/grids/at",
+    summary="The grid whose polygon contains a WGS84 point",
+    tag="regions",
+    roles=STAFF_ROLES,
+    params=[("lon", "number", True, "Longitude (WGS84)"), ("lat", "number", True, "Latitude (WGS84)")],
+    response="GridAt",
+    errors=(400,),
+)
 def grid_at():
     lon, lat = float_arg("lon"), float_arg("lat")
     try:
@@ -63,8 +78,9 @@ def grid_at():
         raise NotFound(err.key, code="outside_coverage", **err.params) from None
     grid = db.session.scalar(
         select(Region)
-        .where(Region.level == "grid", Region.boundary.ST_Covers(point(lon, lat)),
-               scope_filter(current_user, Region.code))
+        .where(
+            Region.level == "grid", Region.boundary.ST_Covers(point(lon, lat)), scope_filter(current_user, Region.code)
+        )
         .order_by(Region.code)
         .limit(1)
     )

@@ -11,7 +11,7 @@ from backend.extensions import db
 from backend.geo.shapes import ShapeError, check_inside, crs_is_wgs84, overlap_share, polygon_from_geojson
 from backend.regions.importer import ImportRejected, apply_rows, existing_levels
 from backend.regions.models import Region
-from backend.regions.validate import Reject, RegionRow, validate_rows
+from backend.regions.validate import RegionRow, Reject, validate_rows
 
 # Siblings may share edges; more than this share of overlap means an address could fall in two.
 MAX_SIBLING_OVERLAP = 0.001
@@ -64,8 +64,7 @@ def _shapes(features, known: set[str], rejects) -> dict[str, tuple[int, object]]
 def _check_nesting(shapes, parents: dict[str, str | None], rejects) -> None:
     """Each shape lies inside its parent's (from the file, else the database) and overlaps no sibling."""
     stored = {
-        r.code: to_shape(r.boundary)
-        for r in db.session.scalars(select(Region).where(Region.boundary.isnot(None)))
+        r.code: to_shape(r.boundary) for r in db.session.scalars(select(Region).where(Region.boundary.isnot(None)))
     }
     boundary = {**stored, **{code: geom for code, (_, geom) in shapes.items()}}
     for code, (n, geom) in shapes.items():
@@ -74,7 +73,11 @@ def _check_nesting(shapes, parents: dict[str, str | None], rejects) -> None:
             if parent and parent in boundary:
                 check_inside(geom, boundary[parent])
             for other, other_geom in boundary.items():
-                if other != code and parents.get(other) == parent and overlap_share(geom, other_geom) > MAX_SIBLING_OVERLAP:
+                if (
+                    other != code
+                    and parents.get(other) == parent
+                    and overlap_share(geom, other_geom) > MAX_SIBLING_OVERLAP
+                ):
                     raise ShapeError("reject.geometry_overlaps", other=other)
         except ShapeError as err:
             rejects.append(Reject(n, code, err.key, err.params))

@@ -9,7 +9,7 @@ from backend import audit
 from backend.errors import ValidationError
 from backend.extensions import db
 from backend.regions.models import Region
-from backend.regions.validate import Reject, RegionRow, validate_rows
+from backend.regions.validate import RegionRow, Reject, validate_rows
 
 COLUMNS = ("code", "name", "level", "parent_code")
 
