@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 packages=(libsqlite3-mod-spatialite)
 if [ "${WITH_POSTGIS:-0}" = 1 ]; then packages+=(postgresql-15-postgis-3); fi
+if ! command -v "$PYTHON" >/dev/null; then packages+=(python3); fi
 if ! "$PYTHON" -c "import ensurepip, venv" 2>/dev/null; then packages+=(python3-venv); fi
 
 missing=()
