@@ -45,6 +45,7 @@ def test_errors_share_one_shape_and_speak_the_users_language(client):
         error = resp.get_json()["error"]
         assert set(error) == {"code", "message", "fields"}
     assert client.get("/api/v1/me").get_json()["error"]["message"] == "请先登录。"
+    assert "请先登录" in client.get("/api/v1/me").get_data(as_text=True)  # not \\u-escaped
     english = client.get("/api/v1/me", headers={"Accept-Language": "en-US,en;q=0.9"})
     assert english.get_json()["error"]["message"] == "Please log in first."
 
