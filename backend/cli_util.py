@@ -9,6 +9,7 @@ import click
 from backend.errors import MenpaiError
 from backend.extensions import db
 from backend.i18n import t
+from backend.rejects import ImportRejected
 
 
 def echo_rejects(rejects, report_path=None) -> None:
@@ -22,6 +23,16 @@ def echo_rejects(rejects, report_path=None) -> None:
             for r in rejects:
                 writer.writerow([r.line, r.code, r.key.removeprefix("reject."), t(r.key, **r.params)])
         click.echo(t("cli.report_written", path=report_path), err=True)
+
+
+@contextmanager
+def rejects_reported(report_path=None):
+    """Turn an all-or-nothing refusal into the printed (and optionally written) reject report."""
+    try:
+        yield
+    except ImportRejected as exc:
+        echo_rejects(exc.rejects, report_path)
+        raise click.ClickException(t("cli.import_rejected", count=len(exc.rejects))) from None
 
 
 @contextmanager

@@ -6,9 +6,8 @@ from flask.cli import AppGroup
 from backend.addresses import importer
 from backend.addresses.assign import assign_grids
 from backend.addresses.search import search
-from backend.cli_util import echo_rejects, progressbar, transaction
+from backend.cli_util import echo_rejects, progressbar, rejects_reported, transaction
 from backend.i18n import t
-from backend.regions.importer import ImportRejected
 
 addresses_cli = AppGroup("addresses", help="Standard addresses: import, grid assignment, search.")
 
@@ -25,15 +24,10 @@ def _count_rows(path) -> int:
 def import_command(path, report, accept_valid, no_assign):
     """Import standard addresses from CSV or GeoJSON (upsert by code)."""
     total = _count_rows(path)
-    with transaction():
+    with transaction(), rejects_reported(report):
         # Two passes: validate everything, then write; the bar covers both.
         with progressbar(total * 2, "cli.progress_addresses") as bar:
-            try:
-                result = importer.import_file(path, accept_valid=accept_valid, progress=bar.update)
-            except ImportRejected as exc:
-                bar.render_finish()
-                echo_rejects(exc.rejects, report)
-                raise click.ClickException(t("cli.import_rejected", count=len(exc.rejects))) from None
+            result = importer.import_file(path, accept_valid=accept_valid, progress=bar.update)
         if result["rejects"]:
             echo_rejects(result["rejects"], report)
         click.echo(

@@ -17,9 +17,8 @@ from backend.errors import ValidationError
 from backend.extensions import db
 from backend.geo.shapes import ShapeError, check_point
 from backend.geo.sql import point
-from backend.regions.importer import ImportRejected
 from backend.regions.models import Region
-from backend.regions.validate import Reject
+from backend.rejects import ImportRejected, Reject
 from backend.types import utcnow
 
 CSV_COLUMNS = ("code", "region_code", *COMPONENTS, "lon", "lat")

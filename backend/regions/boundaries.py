@@ -9,9 +9,10 @@ from backend import audit
 from backend.errors import ValidationError
 from backend.extensions import db
 from backend.geo.shapes import ShapeError, check_inside, crs_is_wgs84, overlap_share, polygon_from_geojson
-from backend.regions.importer import ImportRejected, apply_rows, existing_levels
+from backend.regions.importer import apply_rows, existing_levels
 from backend.regions.models import Region
-from backend.regions.validate import RegionRow, Reject, validate_rows
+from backend.regions.validate import RegionRow, validate_rows
+from backend.rejects import ImportRejected, Reject
 
 # Siblings may share edges; more than this share of overlap means an address could fall in two.
 MAX_SIBLING_OVERLAP = 0.001

@@ -5,7 +5,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from backend.addresses.assign import assign_grids
-from backend.cli_util import echo_rejects, transaction
+from backend.cli_util import rejects_reported, transaction
 from backend.extensions import db
 from backend.i18n import t
 from backend.regions import boundaries, importer
@@ -19,12 +19,8 @@ regions_cli = AppGroup("regions", help="Division tree: import codes and boundari
 @click.option("--report", type=click.Path(dir_okay=False), help="Write rejected rows to this CSV.")
 def import_command(path, report):
     """Import regions from a code,name,level,parent_code CSV (upsert by code, all rows or none)."""
-    with transaction():
-        try:
-            result = importer.import_csv(path)
-        except importer.ImportRejected as exc:
-            echo_rejects(exc.rejects, report)
-            raise click.ClickException(t("cli.import_rejected", count=len(exc.rejects))) from None
+    with transaction(), rejects_reported(report):
+        result = importer.import_csv(path)
     click.echo(t("cli.regions_imported", **result.__dict__))
 
 
@@ -34,12 +30,8 @@ def import_command(path, report):
 @click.option("--no-assign", is_flag=True, help="Do not re-assign addresses to grids afterwards.")
 def import_boundaries_command(path, report, no_assign):
     """Set region boundaries (and define communities/grids) from a GeoJSON FeatureCollection."""
-    with transaction():
-        try:
-            result = boundaries.import_boundaries(path)
-        except importer.ImportRejected as exc:
-            echo_rejects(exc.rejects, report)
-            raise click.ClickException(t("cli.import_rejected", count=len(exc.rejects))) from None
+    with transaction(), rejects_reported(report):
+        result = boundaries.import_boundaries(path)
         click.echo(t("cli.boundaries_imported", **result))
         if not no_assign:
             click.echo(t("cli.grids_assigned", **assign_grids()))

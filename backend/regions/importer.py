@@ -9,17 +9,10 @@ from backend import audit
 from backend.errors import ValidationError
 from backend.extensions import db
 from backend.regions.models import Region
-from backend.regions.validate import RegionRow, Reject, validate_rows
+from backend.regions.validate import RegionRow, validate_rows
+from backend.rejects import ImportRejected
 
 COLUMNS = ("code", "name", "level", "parent_code")
-
-
-class ImportRejected(Exception):
-    """The file had bad rows; nothing was written."""
-
-    def __init__(self, rejects: list[Reject]):
-        super().__init__(f"{len(rejects)} rejected rows")
-        self.rejects = rejects
 
 
 @dataclass

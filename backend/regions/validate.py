@@ -1,8 +1,9 @@
 """Pure checks of region rows (CSV lines or GeoJSON features) against each other and the tree."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from backend.regions.models import CODE_LENGTH, LEVELS, parent_level
+from backend.rejects import Reject
 
 
 @dataclass
@@ -12,14 +13,6 @@ class RegionRow:
     name: str
     level: str
     parent_code: str
-
-
-@dataclass
-class Reject:
-    line: int
-    code: str
-    key: str
-    params: dict = field(default_factory=dict)
 
 
 def _row_problem(row: RegionRow):
