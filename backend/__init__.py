@@ -25,6 +25,11 @@ def create_app(test_config=None):
     from backend.extensions import db, migrate
 
     app.json.ensure_ascii = False  # Chinese stays readable (and a third shorter) in every response
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     database.configure(app)
     database.ensure_secret_key(app)
     db.init_app(app)

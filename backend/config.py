@@ -21,5 +21,9 @@ LOGIN_WINDOW_MINUTES = 15
 LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
 LOGIN_MAX_FAILURES_PER_IP = 30
 
+# How many reverse proxies (nginx, a load balancer) stand in front: their X-Forwarded-For is trusted that deep,
+# so login throttling sees the phone's address and not the proxy's. 0 when the app faces clients directly.
+TRUSTED_PROXIES = 0
+
 DEFAULT_LANGUAGE = "zh-CN"
 LANGUAGES = ["zh-CN", "en"]

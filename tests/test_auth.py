@@ -122,6 +122,23 @@ def test_ip_is_throttled_across_accounts(app, make_user):
     assert other_ip.status_code == 200
 
 
+@pytest.mark.parametrize(("proxies", "recorded"), [(0, "10.0.0.2"), (1, "223.5.5.5")])
+def test_throttling_sees_the_client_behind_a_trusted_proxy_only(app, proxies, recorded):
+    proxied = make_app(app.config["DATABASE_URL"], TRUSTED_PROXIES=proxies)
+    proxied.test_client().post(
+        "/api/v1/auth/login",
+        json={"username": "wang", "password": "wrong-guess"},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+        headers={"X-Forwarded-For": "223.5.5.5"},
+    )
+    from backend.auth.models import LoginAttempt
+
+    with app.app_context():
+        assert db.session.scalar(select(LoginAttempt.ip)) == recorded
+    with proxied.app_context():
+        db.engine.dispose()
+
+
 def test_a_success_clears_earlier_failures_of_the_account(client, make_user):
     make_user("landlord", username="wang")
     for _ in range(4):
