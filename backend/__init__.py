@@ -40,12 +40,16 @@ def create_app(test_config=None):
     from backend import api, auth, pages
     from backend.addresses import cli as addresses_cli
     from backend.demo import cli as demo_cli
+    from backend.doorplates import cli as doorplates_cli
+    from backend.doorplates import landing
     from backend.regions import cli as regions_cli
 
     auth.init_app(app)
     api.init_app(app)
     pages.init_app(app)
+    landing.init_app(app)
     regions_cli.init_app(app)
     addresses_cli.init_app(app)
     demo_cli.init_app(app)
+    doorplates_cli.init_app(app)
     return app

@@ -27,3 +27,12 @@ TRUSTED_PROXIES = 0
 
 DEFAULT_LANGUAGE = "zh-CN"
 LANGUAGES = ["zh-CN", "en"]
+
+# Doorplate signing keys: {"A": "<64 hex>", "B": "…"} and the id new plates are signed with. Old ids stay listed so
+# plates printed under them keep verifying. Unset: a key generated once into instance/doorplate_keys.json
+# (`flask doorplates new-key` adds and switches to a new one there).
+DOORPLATE_KEYS = None
+DOORPLATE_KEY_ID = None
+
+# A CJK font for the Chinese address on printed plates; unset: found with fc-match / the usual Debian paths.
+DOORPLATE_FONT = None

@@ -26,6 +26,7 @@ def route(
     response=None,
     status=200,
     errors=(),
+    produces=None,
 ):
     """Register fn at rule; auth/roles are enforced here so views only parse, call and serialise."""
 
@@ -53,6 +54,7 @@ def route(
             "response": response,
             "status": status,
             "errors": errors,
+            "produces": produces,
         }
         return view
 
@@ -93,6 +95,7 @@ def init_app(app):
     from backend.api import health as _health  # noqa: F401
     from backend.api import openapi as _openapi  # noqa: F401
     from backend.auth import api as _auth  # noqa: F401
+    from backend.doorplates import api as _doorplates  # noqa: F401
     from backend.regions import api as _regions  # noqa: F401
 
     app.register_blueprint(bp)

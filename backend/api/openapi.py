@@ -24,6 +24,8 @@ def _operation(endpoint: str, doc: dict, rule) -> dict:
     ok = {"description": "OK"}
     if doc["response"]:
         ok["content"] = {"application/json": {"schema": _ref(doc["response"])}}
+    for media in doc["produces"] or ():
+        ok.setdefault("content", {})[media] = {"schema": {"type": "string", "format": "binary"}}
     op["responses"] = {str(doc["status"]): ok}
     codes = set(doc["errors"]) | ({401} if doc["auth"] else set()) | ({403} if doc["roles"] else set())
     for code in sorted(codes):

@@ -86,4 +86,43 @@ SCHEMAS = {
     "AddressSearch": _obj(
         {"query": _str, "results": {"type": "array", "items": {"$ref": "#/components/schemas/AddressHit"}}}
     ),
+    "DoorplateCard": _obj(
+        {
+            "address": _str,
+            "short_code": _str,
+            "doorplate_state": _str,
+            "colour": {"enum": ["grey", "green", "yellow", "red"]},
+            "house_status": _str,
+            "registered": {"type": "boolean"},
+            "accepts_check_in": {"type": "boolean"},
+            "max_occupants": {"type": ["integer", "null"]},
+            "notices": {
+                "type": "array",
+                "items": _obj(
+                    {"kind": _str, "title": _str, "deadline": _nstr, "days_left": {"type": ["integer", "null"]}, "status": _str}
+                ),
+            },
+        }
+    ),
+    "DoorplateScan": _obj(
+        {
+            "result": _str,
+            "token": _str,
+            "card": {"$ref": "#/components/schemas/DoorplateCard"},
+            "house": {"type": "object", "description": "staff in scope and the landlord only"},
+            "doorplate": {"type": "object", "description": "staff in scope and the landlord only"},
+        },
+        required=["result", "token", "card"],
+    ),
+    "DoorplateRevoke": _obj(
+        {"reason": {"enum": ["lost", "damaged", "moved", "withdrawn", "other"]}, "note": _nstr}, required=["reason"]
+    ),
+    "DoorplatePrint": _obj(
+        {
+            "region": {"type": "string", "description": "a region code in your scope"},
+            "houses": {"type": "array", "items": _int, "description": "or: house ids"},
+            "size": {"enum": [40, 75, 120]},
+        },
+        required=[],
+    ),
 }

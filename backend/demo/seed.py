@@ -6,14 +6,16 @@ from pathlib import Path
 
 from flask import current_app
 from shapely.geometry import Point
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend.addresses.assign import assign_grids
 from backend.addresses.importer import CSV_COLUMNS, import_file
 from backend.auth.models import User
 from backend.auth.operations import create_user
+from backend.demo.houses import sample_urls, seed_houses
 from backend.demo.town import TOWNS, boundaries, doors
 from backend.extensions import db
+from backend.houses.models import House
 from backend.regions.boundaries import import_boundaries
 from backend.regions.importer import import_csv
 
@@ -66,9 +68,13 @@ def seed(echo=lambda *_: None) -> dict:
     import_boundaries(geojson)
     result = import_file(addresses)
     grids = assign_grids()
-    for username, role, region_code in ACCOUNTS:
-        _ensure_account(username, role, region_code)
+    users = {username: _ensure_account(username, role, code) for username, role, code in ACCOUNTS}
+    plates = seed_houses(users["landlord"], users["fire"])
+    houses = db.session.scalar(select(func.count(House.id)))
     return {
+        "houses": houses,
+        "new_plates": len(plates),
+        "sample_urls": sample_urls(),
         "addresses": result["written"],
         "grids": grids["assigned"],
         "unassigned": grids["unassigned"],

@@ -1,0 +1,63 @@
+"""The scan landing page /d/{token}: server-rendered, no login, no JavaScript, no personal data."""
+
+from urllib.parse import quote
+
+from flask import render_template, request
+from flask_login import current_user
+from sqlalchemy import text
+
+from backend.doorplates.card import public_card
+from backend.doorplates.operations import Resolution, record_scan, resolve_short_code, resolve_token, token_of
+from backend.doorplates.token import ShortCodeError
+from backend.extensions import db
+from backend.i18n import t
+
+PROBLEM_STATUS = {"tampered": 404, "unknown": 404, "revoked": 410}
+
+
+def commit_scan() -> None:
+    """A scan record is worth less than a person waiting at a door: on PostgreSQL, do not wait for the fsync."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    db.session.commit()
+
+
+def _page(found: Resolution):
+    if found.result != "ok":
+        address = found.plate.house.address.full_text if found.result == "revoked" else None
+        html = render_template("doorplate_problem.html", problem=found.result, address=address)
+        return html, PROBLEM_STATUS[found.result], {"Cache-Control": "no-store"}
+    token = token_of(found.plate)
+    html = render_template(
+        "doorplate.html",
+        card=public_card(found.plate),
+        checkin_url=f"/app/#/check-in/{token}",
+        staff_url=f"/app/#/login?next={quote('/d/' + token)}",
+    )
+    # Never cached: the colour and the notices change, and every scan is counted.
+    return html, 200, {"Cache-Control": "no-store"}
+
+
+def init_app(app):
+    @app.get("/d/<token>")
+    def doorplate_page(token):
+        found = resolve_token(token)
+        record_scan(found, "page", current_user)
+        response = _page(found)
+        commit_scan()
+        return response
+
+    @app.get("/d")
+    @app.get("/d/")
+    def doorplate_lookup():
+        typed = request.args.get("code", "").strip()
+        if not typed:
+            return render_template("doorplate_lookup.html")
+        try:
+            found = resolve_short_code(typed)
+        except ShortCodeError as err:
+            return render_template("doorplate_lookup.html", typed=typed, error=t(err.reason)), 400
+        record_scan(found, "short_code", current_user)
+        response = _page(found)
+        commit_scan()
+        return response

@@ -1,0 +1,128 @@
+"""Doorplate operations: issue, activate, revoke, resolve a scanned token or typed code, record the scan.
+
+Plain functions: they flush and write audit events, the caller commits.
+"""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from backend import audit
+from backend.doorplates import keys
+from backend.doorplates import token as tokens
+from backend.doorplates.models import Doorplate, DoorplateRevocation, Scan
+from backend.errors import Conflict, ValidationError
+from backend.extensions import db
+from backend.geo.sql import point
+from backend.houses.models import House
+from backend.types import utcnow
+
+
+def issue_doorplate(house, actor=None) -> Doorplate:
+    """A pending plate for a newly declared house, under a fresh random plate id."""
+    plate_id = tokens.new_plate_id()
+    while db.session.scalar(select(Doorplate.id).where(Doorplate.plate_id == plate_id)) is not None:
+        plate_id = tokens.new_plate_id()  # one in 27 billion; the unique constraint backs this up
+    plate = Doorplate(house=house, plate_id=plate_id, version=1, key_id=keys.current_key_id(), state="pending")
+    db.session.add(plate)
+    db.session.flush()
+    audit.record("doorplate.issue", actor=actor, target=plate, region_code=house.scope_code)
+    return plate
+
+
+def activate(plate: Doorplate, actor=None) -> None:
+    """Verified on site: the plate goes live."""
+    if plate.state == "revoked":
+        raise Conflict("error.doorplate_revoked")
+    plate.state, plate.activated_at = "active", utcnow()
+    db.session.flush()
+    audit.record("doorplate.activate", actor=actor, target=plate, region_code=plate.house.scope_code)
+
+
+def revoke(plate: Doorplate, reason: str, actor=None, note: str | None = None) -> None:
+    """Take the current version out of use. Lost or damaged: a new version is issued, to be printed;
+    moved or withdrawn: the plate is revoked for good."""
+    if reason not in ("lost", "damaged", "moved", "withdrawn", "other"):
+        raise ValidationError(fields={"reason": "error.doorplate_reason"})
+    if plate.state == "revoked":
+        raise Conflict("error.doorplate_revoked")
+    if plate.version >= tokens.MAX_VERSION:
+        raise Conflict("error.doorplate_versions_used")
+    old = plate.version
+    db.session.add(DoorplateRevocation(doorplate_id=plate.id, version=old, reason=reason, note=note, revoked_by_id=getattr(actor, "id", None)))
+    if reason in ("moved", "withdrawn"):
+        plate.state = "revoked"
+    else:
+        plate.version, plate.key_id = old + 1, keys.current_key_id()
+        plate.printed_at, plate.print_count = None, 0
+    db.session.flush()
+    audit.record("doorplate.revoke", actor=actor, target=plate, region_code=plate.house.scope_code,
+                 version=old, reason=reason, reissued=plate.state != "revoked")
+
+
+def token_of(plate: Doorplate) -> str:
+    return tokens.sign(tokens.Token(plate.key_id, plate.plate_id, plate.version), keys.signing_keys())
+
+
+def url_of(plate: Doorplate) -> str:
+    """The URL in the QR code: a public contract once printed."""
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/d/{token_of(plate)}"
+
+
+@dataclass
+class Resolution:
+    """What a scanned token or typed code turned out to be."""
+
+    result: str  # ok / tampered / revoked / unknown
+    plate: Doorplate | None = None
+    version: int | None = None
+
+
+def _by_plate_id(plate_id: int) -> Doorplate | None:
+    # One query for plate, house and address: the landing page is the most frequent request there is.
+    query = select(Doorplate).where(Doorplate.plate_id == plate_id)
+    return db.session.scalar(query.options(joinedload(Doorplate.house).joinedload(House.address)))
+
+
+def resolve_token(text: str) -> Resolution:
+    """Verify the signature, then look the plate up: an older or revoked version is "revoked", not "tampered"."""
+    tok = tokens.verify(text, keys.signing_keys())
+    if tok is None:
+        return Resolution("tampered")
+    plate = _by_plate_id(tok.plate_id)
+    if plate is None or tok.version > plate.version:
+        return Resolution("unknown", version=tok.version)
+    if tok.version < plate.version or plate.state == "revoked":
+        return Resolution("revoked", plate, tok.version)
+    return Resolution("ok", plate, tok.version)
+
+
+def resolve_short_code(typed: str) -> Resolution:
+    """A typed short code: ShortCodeError for a malformed one; the version digit tells a replaced plate."""
+    plate_id, version_digit = tokens.parse_short_code(typed)
+    plate = _by_plate_id(plate_id)
+    if plate is None:
+        return Resolution("unknown")
+    if version_digit != plate.version % tokens.BASE or plate.state == "revoked":
+        return Resolution("revoked", plate)
+    return Resolution("ok", plate, plate.version)
+
+
+def record_scan(resolution: Resolution, channel: str, user=None, lon=None, lat=None) -> Scan:
+    """Every scan, whatever its result. Anonymous: time, plate and result only."""
+    signed_in = user is not None and user.is_authenticated
+    scan = Scan(
+        doorplate_id=resolution.plate.id if resolution.plate else None,
+        version=resolution.version,
+        result=resolution.result,
+        channel=channel,
+        user_id=user.id if signed_in else None,
+        role=user.role if signed_in else None,
+        point=point(lon, lat) if signed_in and lon is not None and lat is not None else None,
+    )
+    db.session.add(scan)
+    if resolution.result != "ok":
+        current_app.logger.warning("doorplate scan %s via %s (plate %s)", resolution.result, channel, scan.doorplate_id)
+    return scan

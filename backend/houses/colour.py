@@ -1,0 +1,20 @@
+"""The house colour, derived in one place from state (never stored by hand)."""
+
+COLOURS = ("grey", "green", "yellow", "red")
+
+
+def colour(house, notices=(), plate=None) -> str:
+    """grey: not verified; red: shut, suspended, penalty open or plate revoked; yellow: something open; else green.
+
+    The rental loop adds overdue obligations and occupancy at the limit (yellow) here.
+    """
+    if house.status in ("closed", "suspended") or (plate is not None and plate.state == "revoked"):
+        return "red"
+    if house.status != "active":
+        return "grey"
+    open_kinds = {n.kind for n in notices if n.is_open}
+    if "penalty" in open_kinds:
+        return "red"
+    if "rectification" in open_kinds or any(n.status == "overdue" for n in notices):
+        return "yellow"
+    return "green"
