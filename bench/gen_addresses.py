@@ -38,11 +38,12 @@ ORIGIN = (120.30, 27.50)  # south-west corner of the first township box, roughly
 CELL_W, CELL_H = 0.004, 0.0035  # one grid cell ≈ 400 m × 390 m
 TOWNSHIP_GAP = 0.02  # degrees of longitude between township boxes (the "outside" strip lives here)
 OUTSIDE_SHARE = 0.01  # doors placed outside every grid
-WORDS = (
-    "解放 人民 新华 中山 建设 胜利 文化 学府 江滨 镇中 兴平 鳌峰 县前 坡南 城西 环城 东门 西门 南门 北门 "
-    "白石 青龙 凤凰 金山 银湖 龙泉 云溪 朝阳 振兴 双桥 南湖 北港 东岳 西湾 月湖 松山 桂花 梅园 柳堤 荷塘 "
-    "和平 团结 光明 幸福 新河 古城 通福 宝胜 万寿 昆山"
-).split()
+_WORDS = """
+解放 人民 新华 中山 建设 胜利 文化 学府 江滨 镇中 兴平 鳌峰 县前 坡南 城西 环城 东门 西门 南门 北门
+白石 青龙 凤凰 金山 银湖 龙泉 云溪 朝阳 振兴 双桥 南湖 北港 东岳 西湾 月湖 松山 桂花 梅园 柳堤 荷塘
+和平 团结 光明 幸福 新河 古城 通福 宝胜 万寿 昆山
+"""
+WORDS = tuple(_WORDS.split())
 ROAD_SUFFIXES = ("路", "街", "巷", "大道", "东路", "西路")
 COMPOUND_KINDS = ("花园", "小区", "新村", "苑", "公寓", "家园")
 ROADS_PER_TOWNSHIP = 80
@@ -51,7 +52,7 @@ ROADS_PER_COMMUNITY = 8
 
 def factor(k: int) -> tuple[int, int]:
     """cols × rows == k, as square as possible (cols ≥ rows)."""
-    rows = max(r for r in range(1, int(math.isqrt(k)) + 1) if k % r == 0)
+    rows = max(r for r in range(1, math.isqrt(k) + 1) if k % r == 0)
     return k // rows, rows
 
 
@@ -193,8 +194,9 @@ def generate(n_addresses: int, n_grids: int, out: Path, townships=4, per_communi
         if grid >= 0:
             pts = sample_points(communities[c]["grids"][grid][1], len(idx), nrng)
         else:
-            minx, miny, maxx, maxy = towns[communities[c]["town"]]["box"]
-            pts = list(zip(nrng.uniform(maxx + 0.003, maxx + 0.015, len(idx)), nrng.uniform(miny, maxy, len(idx))))
+            _, miny, maxx, maxy = towns[communities[c]["town"]]["box"]
+            xs, ys = nrng.uniform(maxx + 0.003, maxx + 0.015, len(idx)), nrng.uniform(miny, maxy, len(idx))
+            pts = list(zip(xs.tolist(), ys.tolist(), strict=True))
         for i, p in zip(idx, pts, strict=True):
             points[i] = p
 

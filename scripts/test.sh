@@ -3,11 +3,10 @@
 # Other arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+WITH_TEST_TOOLS=1 bash scripts/setup.sh
 if [ "${1:-}" = "--postgres" ]; then
   shift
   export TEST_DATABASE_URL
   TEST_DATABASE_URL=$(bash scripts/postgres.sh menpai_test | tail -n 1)
-else
-  bash scripts/setup.sh
 fi
 exec .venv/bin/python -m pytest "$@"

@@ -203,3 +203,65 @@ def world(app, tmp_path):
         assign_grids()
         db.session.commit()
     return app
+
+
+class Houses:
+    """Rental houses on the world's addresses, each with its doorplate; handles are address codes."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def add(self, address_code, status="active", max_occupants=4, landlord=None, notices=()):
+        """A house at address_code in status, with notices [(kind, title, deadline or None, status)]."""
+        from sqlalchemy import select
+
+        from backend.addresses.models import Address
+        from backend.auth.models import User
+        from backend.doorplates.operations import activate
+        from backend.fire.models import FireNotice
+        from backend.houses.operations import register_house
+
+        with self.app.app_context():
+            address = db.session.scalar(select(Address).where(Address.code == address_code))
+            owner = db.session.scalar(select(User).where(User.username == landlord)) if landlord else None
+            house = register_house(address, landlord=owner, max_occupants=max_occupants)
+            plate = house_plate(house)
+            if status != "declared":
+                activate(plate)
+            house.status = status
+            for kind, title, deadline, notice_status in notices:
+                db.session.add(
+                    FireNotice(house_id=house.id, kind=kind, title=title, deadline=deadline, status=notice_status)
+                )
+            db.session.commit()
+            return house.id
+
+    def revoke(self, house_id, reason="lost"):
+        from backend.doorplates.operations import revoke
+        from backend.houses.models import House
+
+        with self.app.app_context():
+            revoke(house_plate(db.session.get(House, house_id)), reason)
+            db.session.commit()
+
+    def plate(self, house_id):
+        """(token, short code, url) of the house's current plate."""
+        from backend.doorplates.operations import token_of, url_of
+        from backend.houses.models import House
+
+        with self.app.app_context():
+            plate = house_plate(db.session.get(House, house_id))
+            return token_of(plate), plate.short_code, url_of(plate)
+
+
+def house_plate(house):
+    from sqlalchemy import select
+
+    from backend.doorplates.models import Doorplate
+
+    return db.session.scalar(select(Doorplate).where(Doorplate.house_id == house.id))
+
+
+@pytest.fixture
+def houses(world):
+    return Houses(world)

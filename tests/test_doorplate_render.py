@@ -3,7 +3,6 @@
 import io
 import math
 import random
-import shutil
 import subprocess
 
 import numpy as np
@@ -116,7 +115,7 @@ def test_plate_survives_a_phone_camera(size, qr_px):
 @pytest.mark.parametrize("radius", [1.0, 2.0])
 def test_plate_survives_a_blurred_photo(radius):
     url = _url(random.Random(11))
-    img, lay, _ = _plate(url, 40)
+    img, _, _ = _plate(url, 40)
     small = img.resize((img.width // 2, img.height // 2), Image.LANCZOS)  # ~230 px across the code
     assert _decodes_to(small.filter(ImageFilter.GaussianBlur(radius)), url)
 
@@ -130,7 +129,9 @@ def _blob(img, lay, dpi, fraction, rng, fill):
     while True:
         cx, cy = rng.uniform(x0 + r / 2, x0 + s - r / 2), rng.uniform(y0 + r / 2, y0 + s - r / 2)
         near_left, near_top = cx < x0 + finder, cy < y0 + finder
-        if not ((near_left and near_top) or (cx > x0 + s - finder and near_top) or (near_left and cy > y0 + s - finder)):
+        if not (
+            (near_left and near_top) or (cx > x0 + s - finder and near_top) or (near_left and cy > y0 + s - finder)
+        ):
             break
     ImageDraw.Draw(img).ellipse((cx - r, cy - r, cx + r, cy + r), fill=fill)
     return img
@@ -165,7 +166,6 @@ def test_a_blob_over_15_percent_of_the_code_is_survived_at_q_and_not_at_m():
     assert _decodes_to(img, url)
 
 
-@pytest.mark.skipif(not shutil.which("rsvg-convert"), reason="librsvg2-bin is installed by scripts/setup.sh")
 def test_svg_plate_and_bare_code_render_in_an_independent_renderer(tmp_path):
     url = _url(random.Random(9))
     fonts = find_font()
@@ -174,7 +174,9 @@ def test_svg_plate_and_bare_code_render_in_an_independent_renderer(tmp_path):
     for name, svg, width in (("plate", render.plate_svg(matrix, lay), 900), ("qr", render.qr_svg(matrix), 400)):
         (tmp_path / f"{name}.svg").write_text(svg, encoding="utf-8")
         png = subprocess.run(
-            ["rsvg-convert", "-w", str(width), "-b", "white", str(tmp_path / f"{name}.svg")], capture_output=True, check=True
+            ["rsvg-convert", "-w", str(width), "-b", "white", str(tmp_path / f"{name}.svg")],
+            capture_output=True,
+            check=True,
         ).stdout
         assert _decodes_to(Image.open(io.BytesIO(png)), url), name
     assert _decodes_to(Image.open(io.BytesIO(render.qr_png(matrix))), url)

@@ -1,5 +1,6 @@
 """Doorplate tokens and short codes: signed, tamper-evident, rotatable, typable."""
 
+import itertools
 import random
 
 import pytest
@@ -91,7 +92,11 @@ def test_every_single_wrong_character_and_every_neighbour_swap_is_caught():
 
 @pytest.mark.parametrize(
     ("typed", "reason"),
-    [("ABC-DEF", "short_code.length"), ("ABC-DEF-GH0", "short_code.characters"), ("abc-def-ghi", "short_code.characters")],
+    [
+        ("ABC-DEF", "short_code.length"),
+        ("ABC-DEF-GH0", "short_code.characters"),
+        ("abc-def-ghi", "short_code.characters"),
+    ],
 )
 def test_malformed_short_codes_say_what_is_wrong(typed, reason):
     with pytest.raises(ShortCodeError) as err:
@@ -102,4 +107,4 @@ def test_malformed_short_codes_say_what_is_wrong(typed, reason):
 def test_plate_ids_are_random_not_sequential():
     ids = [tokens.new_plate_id() for _ in range(200)]
     assert len(set(ids)) == 200
-    assert sum(abs(a - b) < 1000 for a, b in zip(ids, ids[1:])) == 0
+    assert sum(abs(a - b) < 1000 for a, b in itertools.pairwise(ids)) == 0

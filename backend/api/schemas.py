@@ -99,7 +99,13 @@ SCHEMAS = {
             "notices": {
                 "type": "array",
                 "items": _obj(
-                    {"kind": _str, "title": _str, "deadline": _nstr, "days_left": {"type": ["integer", "null"]}, "status": _str}
+                    {
+                        "kind": _str,
+                        "title": _str,
+                        "deadline": _nstr,
+                        "days_left": {"type": ["integer", "null"]},
+                        "status": _str,
+                    }
                 ),
             },
         }

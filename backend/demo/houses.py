@@ -50,5 +50,7 @@ def _notice(house, officer, kind, title, days):
 
 
 def sample_urls(limit=3) -> list[str]:
-    plates = db.session.scalars(select(Doorplate).where(Doorplate.state == "active").order_by(Doorplate.id).limit(limit))
+    plates = db.session.scalars(
+        select(Doorplate).where(Doorplate.state == "active").order_by(Doorplate.id).limit(limit)
+    )
     return [url_of(p) for p in plates]

@@ -12,7 +12,7 @@ from backend.doorplates.landing import commit_scan
 from backend.doorplates.models import DoorplateRevocation, Scan
 from backend.doorplates.operations import record_scan, resolve_short_code, resolve_token, revoke, token_of
 from backend.doorplates.token import ShortCodeError
-from backend.errors import Forbidden, MenpaiError, NotFound, ValidationError
+from backend.errors import MenpaiError, NotFound, ValidationError
 from backend.extensions import db
 from backend.houses.models import House
 from backend.types import utcnow
@@ -46,7 +46,12 @@ def _detail(plate) -> dict:
     scans = db.session.scalar(select(func.count(Scan.id)).where(Scan.doorplate_id == plate.id, Scan.at >= since))
     revoked = db.session.scalars(select(DoorplateRevocation).where(DoorplateRevocation.doorplate_id == plate.id))
     return {
-        "house": {"id": house.id, "status": house.status, "address_code": house.address.code, "scope_code": house.scope_code},
+        "house": {
+            "id": house.id,
+            "status": house.status,
+            "address_code": house.address.code,
+            "scope_code": house.scope_code,
+        },
         "doorplate": {
             "state": plate.state,
             "version": plate.version,
@@ -55,7 +60,9 @@ def _detail(plate) -> dict:
             "printed_at": plate.printed_at and plate.printed_at.isoformat(),
             "print_count": plate.print_count,
             "scans_today": scans,
-            "revocations": [{"version": r.version, "reason": r.reason, "at": r.revoked_at.isoformat()} for r in revoked],
+            "revocations": [
+                {"version": r.version, "reason": r.reason, "at": r.revoked_at.isoformat()} for r in revoked
+            ],
         },
     }
 
@@ -193,7 +200,12 @@ def doorplate_print():
     if (region is None) == (houses is None):
         raise ValidationError(fields={"region": "error.doorplate_print_target"})
     if houses is not None:
-        if not isinstance(houses, list) or not houses or not all(isinstance(h, int) for h in houses) or len(houses) > 10000:
+        if (
+            not isinstance(houses, list)
+            or not houses
+            or not all(isinstance(h, int) for h in houses)
+            or len(houses) > 10000
+        ):
             raise ValidationError(fields={"houses": "error.doorplate_print_houses"})
         scopes = dict(db.session.execute(select(House.id, House.scope_code).where(House.id.in_(houses))).all())
         if set(scopes) != set(houses) or not all(in_scope(current_user, c) for c in scopes.values()):
@@ -211,6 +223,7 @@ def doorplate_print():
     db.session.commit()
     name = f"doorplates-{region or 'houses'}-{size}mm.pdf"
     return Response(
-        stream_with_context(stream), mimetype="application/pdf",
+        stream_with_context(stream),
+        mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )

@@ -20,8 +20,13 @@ from backend.i18n import t
 from backend.regions.models import Region
 
 doorplates_cli = AppGroup("doorplates", help="Doorplates: print sheets, render one plate, revoke, rotate keys.")
-SIZE = click.option("--size", type=click.Choice(["40", "75", "120"]), default="75", show_default=True,
-                    help="QR code size in millimetres.")
+SIZE = click.option(
+    "--size",
+    type=click.Choice(["40", "75", "120"]),
+    default="75",
+    show_default=True,
+    help="QR code size in millimetres.",
+)
 
 
 def _region(code):

@@ -9,7 +9,11 @@ from pathlib import Path
 from PIL import ImageFont
 
 KNOWN = [
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 2),
+    (
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+        2,
+    ),
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
 ]
 PROBE = "门牌号"
@@ -62,7 +66,7 @@ def _fontconfig() -> list[tuple[str, str, int]]:
     ).stdout
     found = {}
     for line in out.splitlines():
-        file, index, style, family = (line.split("|") + ["", "", "", ""])[:4]
+        file, index, style, family = [*line.split("|"), "", "", ""][:4]
         if "Sans" in family or "Hei" in family:
             found.setdefault((family, index), {})[style] = file
     pairs = []

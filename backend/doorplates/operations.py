@@ -51,15 +51,26 @@ def revoke(plate: Doorplate, reason: str, actor=None, note: str | None = None) -
     if plate.version >= tokens.MAX_VERSION:
         raise Conflict("error.doorplate_versions_used")
     old = plate.version
-    db.session.add(DoorplateRevocation(doorplate_id=plate.id, version=old, reason=reason, note=note, revoked_by_id=getattr(actor, "id", None)))
+    db.session.add(
+        DoorplateRevocation(
+            doorplate_id=plate.id, version=old, reason=reason, note=note, revoked_by_id=getattr(actor, "id", None)
+        )
+    )
     if reason in ("moved", "withdrawn"):
         plate.state = "revoked"
     else:
         plate.version, plate.key_id = old + 1, keys.current_key_id()
         plate.printed_at, plate.print_count = None, 0
     db.session.flush()
-    audit.record("doorplate.revoke", actor=actor, target=plate, region_code=plate.house.scope_code,
-                 version=old, reason=reason, reissued=plate.state != "revoked")
+    audit.record(
+        "doorplate.revoke",
+        actor=actor,
+        target=plate,
+        region_code=plate.house.scope_code,
+        version=old,
+        reason=reason,
+        reissued=plate.state != "revoked",
+    )
 
 
 def token_of(plate: Doorplate) -> str:

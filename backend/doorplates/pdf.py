@@ -20,7 +20,7 @@ from backend.doorplates.fonts import FontPair
 from backend.doorplates.qr import qr_matrix
 
 A4 = (210.0, 297.0)
-PAGE_MARGIN, GUTTER, MARK = 10.0, 6.0, 3.0
+PAGE_MARGIN, GUTTER, MARK = 7.0, 6.0, 2.0  # marks stay inside half a gutter
 TEXT_DPI = 600
 PT_PER_MM = 72 / 25.4
 
@@ -57,7 +57,9 @@ class PdfWriter:
         if stream is None:
             self._write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
         else:
-            self._write(b"%d 0 obj\n<<%s/Length %d>>\nstream\n%s\nendstream\nendobj\n" % (number, body, len(stream), stream))
+            self._write(
+                b"%d 0 obj\n<<%s/Length %d>>\nstream\n%s\nendstream\nendobj\n" % (number, body, len(stream), stream)
+            )
         return number
 
     def image_mask(self, img: Image.Image) -> int:
@@ -127,7 +129,12 @@ def _qr_ops(matrix, lay: render.Layout, x, y, page_h) -> bytes:
     module = lay.qr_size / len(matrix)
     ops = [
         b"%s %s %s %s re"
-        % (_pt(x + lay.qr_x + cx * module), _pt(page_h - (y + lay.qr_y + (cy + 1) * module)), _pt(n * module), _pt(module))
+        % (
+            _pt(x + lay.qr_x + cx * module),
+            _pt(page_h - (y + lay.qr_y + (cy + 1) * module)),
+            _pt(n * module),
+            _pt(module),
+        )
         for cy, cx, n in render.dark_runs(matrix)
     ]
     return b"\n".join(ops) + b"\nf"

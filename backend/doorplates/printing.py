@@ -27,11 +27,21 @@ def natural(text: str | None) -> tuple:
 
 
 def _address_key(a: Address) -> tuple:
-    return (a.scope_code, a.road, natural(a.door_number), a.compound or "", natural(a.building), natural(a.unit),
-            natural(a.floor), natural(a.room))
+    return (
+        a.scope_code,
+        a.road,
+        natural(a.door_number),
+        a.compound or "",
+        natural(a.building),
+        natural(a.unit),
+        natural(a.floor),
+        natural(a.room),
+    )
 
 
-def select_plates(region_code: str | None = None, house_ids=None, unprinted_only=False) -> list[tuple[Doorplate, Address]]:
+def select_plates(
+    region_code: str | None = None, house_ids=None, unprinted_only=False
+) -> list[tuple[Doorplate, Address]]:
     """Live plates of a region (by prefix) or of a list of houses, sorted by address."""
     query = (
         select(Doorplate, Address)
@@ -59,7 +69,9 @@ def mark_printed(plates, size: int, actor=None, region_code=None) -> None:
             .where(Doorplate.id.in_(ids[start : start + 5000]))
             .values(printed_at=now, print_count=Doorplate.print_count + 1)
         )
-    audit.record("doorplate.print", actor=actor, target_type="doorplates", region_code=region_code, count=len(ids), size=size)
+    audit.record(
+        "doorplate.print", actor=actor, target_type="doorplates", region_code=region_code, count=len(ids), size=size
+    )
 
 
 def jobs(plates):

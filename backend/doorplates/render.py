@@ -6,8 +6,8 @@ version 4 (33×33 modules). Sizes are physical: `size_mm` is the QR symbol witho
 """
 
 import io
-from functools import cache
 from dataclasses import dataclass, field
+from functools import cache
 from xml.sax.saxutils import escape
 
 from PIL import Image, ImageDraw
@@ -18,6 +18,7 @@ from backend.doorplates.qr import qr_matrix  # noqa: F401  (re-exported for call
 SIZES_MM = (40, 75, 120)
 QUIET_MODULES = 4
 ADDRESS_LINES = 3
+UNIT_CHARS = "号幢栋座单元层楼室户"
 MM_PER_INCH = 25.4
 BOLD = ' font-weight="bold"'
 
@@ -90,19 +91,30 @@ def _advance(fonts: FontPair, ch: str) -> float:
     return fonts.get(100).getlength(ch) / 100
 
 
+def _breakable(before: str, after: str) -> bool:
+    """Never split "12号" or "301室": a number stays with its digits and its unit."""
+    return not (before.isdigit() and (after.isdigit() or after in UNIT_CHARS))
+
+
 def _wrap(text, fonts: FontPair, size_mm, width_mm, max_lines=3) -> list[str]:
-    """Break Chinese text by width (characters, not words); shrink nothing, cut the last line with …."""
+    """Break Chinese text by width (characters, not words); a too-long address ends its last line with …."""
     lines, current, used = [], "", 0.0
     for ch in text:
         advance = _advance(fonts, ch) * size_mm
         if used + advance > width_mm and current:
-            lines.append(current)
-            current, used = ch, advance
+            cut = len(current)
+            while cut > max(1, len(current) - 5) and not _breakable(current[cut - 1], (current + ch)[cut]):
+                cut -= 1
+            lines.append(current[:cut])
+            current = current[cut:] + ch
+            used = sum(_advance(fonts, c) for c in current) * size_mm
         else:
             current, used = current + ch, used + advance
     lines.append(current)
     if len(lines) > max_lines:
-        lines = lines[: max_lines - 1] + ["…" + "".join(lines[max_lines - 1 :])[-(len(lines[max_lines - 1]) - 1) :]]
+        # Keep the end: building, unit and room are what matter at the door.
+        rest, keep = "".join(lines[max_lines - 1 :]), len(lines[max_lines - 1]) - 1
+        lines = [*lines[: max_lines - 1], "…" + rest[-keep:]]
     return lines
 
 
@@ -110,8 +122,9 @@ def layout(size_mm: float, modules: int, title: str, address: str, short_code: s
     """Title above the code, the short code and the full address below it."""
     quiet = QUIET_MODULES * size_mm / modules
     width = size_mm + 2 * quiet
-    margin = max(2.5, 0.06 * size_mm)
-    title_size, code_size, addr_size = 0.085 * size_mm, 0.11 * size_mm, max(2.2, 0.065 * size_mm)
+    margin = max(2.5, 0.04 * size_mm)
+    # Text scales with the code, but a 40 mm plate still needs a readable 2.2 mm address.
+    title_size, code_size, addr_size = 0.075 * size_mm, 0.1 * size_mm, max(2.2, 0.055 * size_mm)
     lines = [Line(title, margin + 0.65 * title_size, title_size, bold=True)]
     qr_y = margin + 1.3 * title_size + quiet
     y = qr_y + size_mm + quiet + 0.2 * code_size
@@ -143,7 +156,12 @@ def draw_qr(img: Image.Image, matrix, lay: Layout, dpi: int) -> None:
     module = lay.qr_size / len(matrix)
     x0, y0 = lay.qr_x, lay.qr_y
     for y, x, length in dark_runs(matrix):
-        box = (px(x0 + x * module, dpi), px(y0 + y * module, dpi), px(x0 + (x + length) * module, dpi) - 1, px(y0 + (y + 1) * module, dpi) - 1)
+        box = (
+            px(x0 + x * module, dpi),
+            px(y0 + y * module, dpi),
+            px(x0 + (x + length) * module, dpi) - 1,
+            px(y0 + (y + 1) * module, dpi) - 1,
+        )
         draw.rectangle(box, fill=0)
 
 

@@ -76,7 +76,7 @@ def verify(text: str, keys: dict[str, bytes]) -> Token | None:
     if len(text) != TOKEN_LENGTH or any(ch not in VALUE for ch in text):
         return None
     key = keys.get(text[0])
-    body, tag = text[: -TAG_CHARS], text[-TAG_CHARS:]
+    body, tag = text[:-TAG_CHARS], text[-TAG_CHARS:]
     if key is None or not hmac.compare_digest(_tag(key, body), tag):
         return None
     return Token(text[0], decode_int(body[1 : 1 + ID_CHARS]), decode_int(body[1 + ID_CHARS :]))
