@@ -5,7 +5,7 @@ import os
 from functools import cache
 from pathlib import Path
 
-from flask import current_app, has_app_context, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 
 CATALOG_DIR = Path(__file__).parent / "translations"
 FALLBACK = "zh-CN"
@@ -16,12 +16,22 @@ def catalog(lang: str) -> dict:
     return json.loads((CATALOG_DIR / f"{lang}.json").read_text(encoding="utf-8"))
 
 
+@cache
 def languages() -> list[str]:
     return sorted(p.stem for p in CATALOG_DIR.glob("*.json"))
 
 
 def current_language() -> str:
     """Request: ?lang= or Accept-Language; CLI: MENPAI_LANG; otherwise the configured default."""
+    if has_request_context():
+        # A page asks for dozens of texts: work the language out once per request.
+        if "lang" not in g:
+            g.lang = _language()
+        return g.lang
+    return _language()
+
+
+def _language() -> str:
     supported = languages()
     if has_request_context():
         asked = request.args.get("lang")

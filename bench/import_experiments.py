@@ -8,7 +8,8 @@ Uses the files bench/addresses_bench.py generated (run it first) and its own dat
            in-process (functools.lru_cache): the cost of re-normalising the same strings ~21× per row
   write    the same rows written (i) as today: importer._upsert, 5000-row executemany batches of
            INSERT … ON CONFLICT, and (ii) COPY into a temp staging table + one INSERT … SELECT … ON CONFLICT;
-           each into an empty table (first import) and again over the existing rows (re-import = updates)
+           each into an empty table (first import) and again over the existing rows (re-import = updates);
+           (iii) as (ii) with the covering grid looked up in the same INSERT (then assign_grids: 0 changed)
 Result: bench/out/import-experiments-<N>.json.
 """
 
@@ -39,6 +40,19 @@ FROM address_stage
 ON CONFLICT (code) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in UPDATED)}
 """
 
+# Variant: look the grid up while inserting (GiST on regions.boundary), so no row is written twice.
+_SOURCE = ", ".join("COALESCE(g.code, s.scope_code)" if c == "scope_code" else f"s.{c}" for c in COLUMNS)
+MERGE_WITH_GRID = f"""
+INSERT INTO addresses ({", ".join(COLUMNS)}, full_text, search_text, point, grid_id, created_at, updated_at)
+SELECT {_SOURCE}, s.full_text, s.search_text, s.geom, g.id, %(now)s, %(now)s
+FROM (SELECT *, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom FROM address_stage) s
+LEFT JOIN LATERAL (
+  SELECT id, code FROM regions g
+  WHERE g.level = 'grid' AND g.boundary IS NOT NULL AND ST_Covers(g.boundary, s.geom)
+  ORDER BY g.code LIMIT 1) g ON true
+ON CONFLICT (code) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in (*UPDATED, "grid_id"))}
+"""
+
 
 def build_rows(importer, path, regions, now):
     fields = [f for _, f in importer.read_rows(path)]
@@ -55,7 +69,7 @@ def write_executemany(db, importer, rows) -> float:
     return time.perf_counter() - t
 
 
-def write_copy(db, fields, rows, now) -> tuple[float, float]:
+def write_copy(db, fields, rows, now, merge=MERGE) -> tuple[float, float]:
     """(seconds for COPY into staging, seconds for the whole write incl. INSERT … ON CONFLICT + commit)."""
     t = time.perf_counter()
     conn = db.session.connection().connection.driver_connection  # the psycopg connection, same transaction
@@ -66,7 +80,7 @@ def write_copy(db, fields, rows, now) -> tuple[float, float]:
             for f, r in zip(fields, rows, strict=True):
                 copy.write_row((*(r[c] for c in COLUMNS), r["full_text"], r["search_text"], f["lon"], f["lat"]))
         t_copy = time.perf_counter() - t
-        cur.execute(MERGE, {"now": now})
+        cur.execute(merge, {"now": now})
     db.session.commit()
     return t_copy, time.perf_counter() - t
 
@@ -78,6 +92,7 @@ def main(argv=None):
     from backend import create_app
     from backend.addresses import importer
     from backend.addresses import text as address_text
+    from backend.addresses.assign import assign_grids
     from backend.extensions import db
     from backend.regions.boundaries import import_boundaries
     from backend.regions.importer import import_csv
@@ -142,6 +157,15 @@ def main(argv=None):
         write["copy_reimport_s"], write["copy_reimport_copy_part_s"] = round(total_s, 2), round(copy_s, 2)
         n = db.session.execute(text("SELECT count(*) FROM addresses")).scalar()
         write["rows_in_table"] = n
+        empty()
+        log("write: COPY + INSERT … SELECT with the grid looked up in the same statement")
+        copy_s, total_s = write_copy(db, fields, rows, now, MERGE_WITH_GRID)
+        write["copy_insert_with_grid_s"] = round(total_s, 2)
+        t = time.perf_counter()
+        check = assign_grids()
+        db.session.commit()
+        write["assign_after_copy_with_grid_s"] = round(time.perf_counter() - t, 2)
+        write["assign_after_copy_with_grid"] = check  # changed == 0: same result as assign_grids
         log(f"write: {write}")
         db.session.remove()
         db.engine.dispose()

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from backend import create_app
+from backend.doorplates import fastscan
 from backend.extensions import db
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -80,6 +81,7 @@ def app(database_template, tmp_path):
         if PG_URL:
             _truncate_all()
         db.engine.dispose()
+    fastscan.dispose(app)
 
 
 @pytest.fixture

@@ -5,7 +5,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from backend.doorplates import fastscan, keys
+from backend.doorplates import token as tokens
 from backend.doorplates.models import Scan
+from backend.doorplates.operations import resolve_token
 from backend.extensions import db
 
 PERSON = {"name": "张三丰", "id_number": "330326199001011234", "phone": "13812345678"}
@@ -123,3 +126,31 @@ def test_anonymous_scans_keep_nothing_about_the_scanner_and_staff_scans_keep_the
     with app.app_context():
         columns = set(Scan.__table__.columns.keys())
     assert not columns & {"ip", "user_agent", "phone", "name"}
+
+
+def test_landing_page_reads_and_records_the_same_on_every_path(client, houses, app):
+    """On PostGIS the page takes the one-statement path (fastscan); it must agree with the general one."""
+    soon = date.today() + timedelta(days=3)
+    house = houses.add(
+        "A1-1", notices=[("rectification", "疏散通道", soon, "overdue"), ("penalty", "罚款", None, "issued")]
+    )
+    old_token, _, _ = houses.plate(house)
+    houses.revoke(house, "damaged")
+    token, _, _ = houses.plate(house)
+    for t in (old_token, token):
+        client.get(f"/d/{t}")
+    with app.test_request_context():
+        general = resolve_token(token)
+        assert [n.kind for n in general.plate.notices] == ["rectification", "penalty"]
+        signing = keys.signing_keys()
+        new, old = tokens.verify(token, signing), tokens.verify(old_token, signing)
+        for tok, want in (
+            (new, "ok"),
+            (old, "revoked"),
+            (tokens.Token(new.key_id, new.plate_id, new.version + 5), "unknown"),
+        ):
+            assert resolve_token(tokens.sign(tok, signing)).result == want
+            if fastscan.available():
+                assert fastscan.scan(tok.plate_id, tok.version, "page") == (want, general.plate)
+        db.session.commit()
+    assert [s[:3] for s in _scans(app)][:2] == [("revoked", "page", None), ("ok", "page", None)]

@@ -9,7 +9,8 @@ from backend.auth.scope import in_scope, require_in_scope
 from backend.doorplates import printing
 from backend.doorplates.card import public_card
 from backend.doorplates.landing import commit_scan
-from backend.doorplates.models import DoorplateRevocation, Scan
+from backend.doorplates.lookup import load_plate
+from backend.doorplates.models import Doorplate, DoorplateRevocation, Scan
 from backend.doorplates.operations import record_scan, resolve_short_code, resolve_token, revoke, token_of
 from backend.doorplates.token import ShortCodeError
 from backend.errors import MenpaiError, NotFound, ValidationError
@@ -31,13 +32,13 @@ def _problem(found):
     raise NotFound("doorplate.invalid", code="doorplate_invalid")
 
 
-def _may_manage(house) -> bool:
+def _may_manage(plate) -> bool:
     """Staff in scope and the house's own landlord see the doorplate's record, not only the public card."""
     if not current_user.is_authenticated:
         return False
     if current_user.role == "landlord":
-        return house.landlord_id == current_user.id
-    return current_user.is_staff and in_scope(current_user, house.scope_code)
+        return plate.landlord_id == current_user.id
+    return current_user.is_staff and in_scope(current_user, plate.scope_code)
 
 
 def _detail(plate) -> dict:
@@ -69,8 +70,8 @@ def _detail(plate) -> dict:
 
 def _payload(found) -> dict:
     out = {"result": found.result, "token": token_of(found.plate), "card": public_card(found.plate)}
-    if _may_manage(found.plate.house):
-        out.update(_detail(found.plate))
+    if _may_manage(found.plate):
+        out.update(_detail(db.session.get(Doorplate, found.plate.id)))
     return out
 
 
@@ -123,9 +124,9 @@ def doorplate_by_code(code):
 
 def _managed_plate(token):
     found = resolve_token(token)
-    if found.result != "ok" or not _may_manage(found.plate.house):
+    if found.result != "ok" or not _may_manage(found.plate):
         raise NotFound()
-    return found.plate
+    return db.session.get(Doorplate, found.plate.id)
 
 
 @route(
@@ -173,12 +174,13 @@ def doorplate_image(token):
 def doorplate_revoke(token):
     data = json_body()
     found = resolve_token(token)
-    if found.result == "revoked" and found.plate is not None and in_scope(current_user, found.plate.house.scope_code):
+    if found.result == "revoked" and in_scope(current_user, found.plate.scope_code):
         raise MenpaiError("doorplate.replaced", code="doorplate_replaced", status=409)  # a replay: already done
     plate = _managed_plate(token)
     revoke(plate, data.get("reason", ""), actor=current_user, note=(data.get("note") or None))
     db.session.commit()
-    return {"result": "ok", "token": token_of(plate), "card": public_card(plate), **_detail(plate)}
+    card = public_card(load_plate(plate.plate_id))
+    return {"result": "ok", "token": token_of(plate), "card": card, **_detail(plate)}
 
 
 @route(

@@ -42,7 +42,7 @@ def _plate(short_code) -> Doorplate:
         raise click.ClickException(t(err.reason)) from None
     if found.plate is None:
         raise click.ClickException(t("doorplate.unknown"))
-    return found.plate
+    return db.session.get(Doorplate, found.plate.id)
 
 
 @doorplates_cli.command("print")

@@ -6,6 +6,8 @@ from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import text
 
+from backend.doorplates import fastscan, keys
+from backend.doorplates import token as tokens
 from backend.doorplates.card import public_card
 from backend.doorplates.operations import Resolution, record_scan, resolve_short_code, resolve_token, token_of
 from backend.doorplates.token import ShortCodeError
@@ -24,7 +26,7 @@ def commit_scan() -> None:
 
 def _page(found: Resolution):
     if found.result != "ok":
-        address = found.plate.house.address.full_text if found.result == "revoked" else None
+        address = found.plate.address if found.result == "revoked" else None
         html = render_template("doorplate_problem.html", problem=found.result, address=address)
         return html, PROBLEM_STATUS[found.result], {"Cache-Control": "no-store"}
     token = token_of(found.plate)
@@ -38,9 +40,18 @@ def _page(found: Resolution):
     return html, 200, {"Cache-Control": "no-store"}
 
 
+def _who(user) -> tuple[int | None, str | None]:
+    return (user.id, user.role) if user.is_authenticated else (None, None)
+
+
 def init_app(app):
     @app.get("/d/<token>")
     def doorplate_page(token):
+        tok = tokens.verify(token, keys.signing_keys())
+        if tok is not None and fastscan.available():
+            result, plate = fastscan.scan(tok.plate_id, tok.version, "page", *_who(current_user))
+            if plate is not None:
+                return _page(Resolution(result, plate, tok.version))
         found = resolve_token(token)
         record_scan(found, "page", current_user)
         response = _page(found)

@@ -6,17 +6,16 @@ Plain functions: they flush and write audit events, the caller commits.
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import insert, select
 
 from backend import audit
 from backend.doorplates import keys
 from backend.doorplates import token as tokens
+from backend.doorplates.lookup import PlateView, load_plate
 from backend.doorplates.models import Doorplate, DoorplateRevocation, Scan
 from backend.errors import Conflict, ValidationError
 from backend.extensions import db
 from backend.geo.sql import point
-from backend.houses.models import House
 from backend.types import utcnow
 
 
@@ -87,14 +86,8 @@ class Resolution:
     """What a scanned token or typed code turned out to be."""
 
     result: str  # ok / tampered / revoked / unknown
-    plate: Doorplate | None = None
+    plate: PlateView | None = None
     version: int | None = None
-
-
-def _by_plate_id(plate_id: int) -> Doorplate | None:
-    # One query for plate, house and address: the landing page is the most frequent request there is.
-    query = select(Doorplate).where(Doorplate.plate_id == plate_id)
-    return db.session.scalar(query.options(joinedload(Doorplate.house).joinedload(House.address)))
 
 
 def resolve_token(text: str) -> Resolution:
@@ -102,9 +95,11 @@ def resolve_token(text: str) -> Resolution:
     tok = tokens.verify(text, keys.signing_keys())
     if tok is None:
         return Resolution("tampered")
-    plate = _by_plate_id(tok.plate_id)
-    if plate is None or tok.version > plate.version:
+    plate = load_plate(tok.plate_id)
+    if plate is None:
         return Resolution("unknown", version=tok.version)
+    if tok.version > plate.version:  # validly signed yet never issued: a leaked key? Logged against the plate.
+        return Resolution("unknown", plate, tok.version)
     if tok.version < plate.version or plate.state == "revoked":
         return Resolution("revoked", plate, tok.version)
     return Resolution("ok", plate, tok.version)
@@ -113,7 +108,7 @@ def resolve_token(text: str) -> Resolution:
 def resolve_short_code(typed: str) -> Resolution:
     """A typed short code: ShortCodeError for a malformed one; the version digit tells a replaced plate."""
     plate_id, version_digit = tokens.parse_short_code(typed)
-    plate = _by_plate_id(plate_id)
+    plate = load_plate(plate_id)
     if plate is None:
         return Resolution("unknown")
     if version_digit != plate.version % tokens.BASE or plate.state == "revoked":
@@ -121,19 +116,22 @@ def resolve_short_code(typed: str) -> Resolution:
     return Resolution("ok", plate, plate.version)
 
 
-def record_scan(resolution: Resolution, channel: str, user=None, lon=None, lat=None) -> Scan:
-    """Every scan, whatever its result. Anonymous: time, plate and result only."""
+def record_scan(resolution: Resolution, channel: str, user=None, lon=None, lat=None) -> None:
+    """Every scan, whatever its result. Anonymous: time, plate and result only. (A Core insert: no ORM flush.)"""
     signed_in = user is not None and user.is_authenticated
-    scan = Scan(
-        doorplate_id=resolution.plate.id if resolution.plate else None,
-        version=resolution.version,
-        result=resolution.result,
-        channel=channel,
-        user_id=user.id if signed_in else None,
-        role=user.role if signed_in else None,
-        point=point(lon, lat) if signed_in and lon is not None and lat is not None else None,
-    )
-    db.session.add(scan)
+    values = {
+        "at": utcnow(),
+        "doorplate_id": resolution.plate.id if resolution.plate else None,
+        "version": resolution.version,
+        "result": resolution.result,
+        "channel": channel,
+        "user_id": user.id if signed_in else None,
+        "role": user.role if signed_in else None,
+    }
+    if signed_in and lon is not None and lat is not None:
+        values["point"] = point(lon, lat)
+    db.session.execute(insert(Scan.__table__).values(**values))
     if resolution.result != "ok":
-        current_app.logger.warning("doorplate scan %s via %s (plate %s)", resolution.result, channel, scan.doorplate_id)
-    return scan
+        current_app.logger.warning(
+            "doorplate scan %s via %s (plate %s)", resolution.result, channel, values["doorplate_id"]
+        )

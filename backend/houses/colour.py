@@ -3,14 +3,14 @@
 COLOURS = ("grey", "green", "yellow", "red")
 
 
-def colour(house, notices=(), plate=None) -> str:
+def colour(house_status: str, notices=(), plate_state: str | None = None) -> str:
     """grey: not verified; red: shut, suspended, penalty open or plate revoked; yellow: something open; else green.
 
     The rental loop adds overdue obligations and occupancy at the limit (yellow) here.
     """
-    if house.status in ("closed", "suspended") or (plate is not None and plate.state == "revoked"):
+    if house_status in ("closed", "suspended") or plate_state == "revoked":
         return "red"
-    if house.status != "active":
+    if house_status != "active":
         return "grey"
     open_kinds = {n.kind for n in notices if n.is_open}
     if "penalty" in open_kinds:

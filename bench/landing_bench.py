@@ -1,0 +1,148 @@
+"""Throughput of the scan landing page /d/{token} against a bare Flask route, same gunicorn, same run.
+
+    .venv/bin/python bench/landing_bench.py [--seconds 15] [--connections 8] [--workers 2]
+
+A fresh PostGIS database with the demo town (71 houses), gunicorn with sync workers on 127.0.0.1, wrk (Debian
+package) as the load: first /bare, then /d/{token} over every live plate in random order. Every landing request
+writes a scan row; the bench checks the scans table holds one per request. Result: bench/out/landing.json.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "bench" / "out"
+PORT = 8765
+
+
+def prepare(url):
+    import flask_migrate
+    from sqlalchemy import create_engine, select, text
+
+    from backend import create_app
+    from backend.demo.seed import seed
+    from backend.doorplates.models import Doorplate
+    from backend.doorplates.operations import token_of
+    from backend.extensions import db
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public; CREATE EXTENSION postgis"))
+    engine.dispose()
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "DOORPLATE_KEYS": {"A": "ab" * 32}})
+    with app.app_context():
+        flask_migrate.upgrade()
+        seed()
+        db.session.commit()
+        plates = db.session.scalars(select(Doorplate).where(Doorplate.state == "active")).all()
+        return [token_of(p) for p in plates]
+
+
+def scans(url) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        n = conn.execute(text("SELECT count(*) FROM scans")).scalar()
+    engine.dispose()
+    return n
+
+
+def wrk(path_or_script, seconds, connections):
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if path_or_script.endswith(".lua"):
+        args += ["-s", path_or_script, f"http://127.0.0.1:{PORT}"]
+    else:
+        args += [f"http://127.0.0.1:{PORT}{path_or_script}"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    lat = dict(re.findall(r"\s+(50|99)%\s+([\d.]+\w+)", out))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rps,
+        "requests": total,
+        "p50": lat.get("50"),
+        "p99": lat.get("99"),
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    url = subprocess.run(
+        ["bash", "scripts/postgres.sh", "menpai_bench_landing"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()[-1]
+    tokens = prepare(url)
+    script = OUT / "landing.lua"
+    script.write_text(
+        "tokens = {" + ",".join(f'"{t}"' for t in tokens) + "}\n"
+        'request = function() return wrk.format("GET", "/d/" .. tokens[math.random(#tokens)]) end\n'
+    )
+    env = {
+        **os.environ,
+        "MENPAI_DATABASE_URL": url,
+        "MENPAI_SECRET_KEY": "bench",
+        "MENPAI_DOORPLATE_KEYS": json.dumps({"A": "ab" * 32}),
+    }
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+            "bench.landing_wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bare", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        page = urllib.request.urlopen(f"http://127.0.0.1:{PORT}/d/{tokens[0]}").read()
+        wrk("/bare", 2, args.connections)  # warm up both
+        wrk(str(script), 2, args.connections)
+        before = scans(url)
+        bare = wrk("/bare", args.seconds, args.connections)
+        landing = wrk(str(script), args.seconds, args.connections)
+        recorded = scans(url) - before
+    finally:
+        server.terminate()
+        server.wait()
+    result = {
+        "gunicorn_workers": args.workers,
+        "connections": args.connections,
+        "seconds": args.seconds,
+        "bare": bare,
+        "landing": landing,
+        "ratio": round(landing["rps"] / bare["rps"], 2),
+        "landing_page_bytes": len(page),
+        "scans_recorded": recorded,
+        "scans_expected_at_least": landing["requests"],
+    }
+    (OUT / "landing.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
