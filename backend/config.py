@@ -36,3 +36,16 @@ DOORPLATE_KEY_ID = None
 
 # A CJK font for the Chinese address on printed plates; unset: found with fc-match / the usual Debian paths.
 DOORPLATE_FONT = None
+
+# Personal data (ID numbers, phones, names) is AES-256-GCM encrypted: {"1": "<64 hex>", …}, the id for new
+# writes, and a separate key for the HMAC blind indexes. Unset (development): derived from SECRET_KEY.
+PERSONAL_DATA_KEYS = None
+PERSONAL_DATA_KEY_ID = None
+PERSONAL_DATA_INDEX_KEY = None
+
+# A tenant's residence registration (居住登记) is renewed this often.
+RESIDENCE_RENEWAL_MONTHS = 6
+# Photos: where the sanitised JPEGs go (default instance/photos) and the upload limits.
+PHOTO_DIR = None
+PHOTO_MAX_MB = 10
+MAX_CONTENT_LENGTH = 12 * 1024 * 1024

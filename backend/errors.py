@@ -1,6 +1,7 @@
 """Domain errors and the one place that turns them into the API's JSON error shape."""
 
 from flask import jsonify, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from backend.i18n import t
@@ -63,8 +64,18 @@ def _wants_json():
 def init_app(app):
     @app.errorhandler(MenpaiError)
     def _domain_error(err):
-        fields = {k: t(v) if v.startswith(("error.", "reject.")) else v for k, v in err.fields.items()}
+        fields = {k: t(v, **err.params) if v.startswith(("error.", "reject.")) else v for k, v in err.fields.items()}
         return error_response(err.code, err.message, err.status, fields, err.headers)
+
+    @app.errorhandler(IntegrityError)
+    def _constraint(err):
+        # The database refused a write another request made first (a unique or capacity constraint): nothing of
+        # this request is kept, and the client learns it conflicts rather than that the server broke.
+        from backend.extensions import db
+
+        db.session.rollback()
+        app.logger.info("constraint refused a write: %s", err.orig)
+        return error_response("conflict", t("error.conflict"), 409)
 
     @app.errorhandler(HTTPException)
     def _http_error(err):

@@ -52,7 +52,14 @@ def t(key: str, lang: str | None = None, default: str | None = None, **params) -
     """The text for key in the current language, formatted with params."""
     lang = lang or current_language()
     text = catalog(lang).get(key) or catalog(FALLBACK).get(key) or default or key
-    return text.format(**params) if params else text
+    return text.format_map(_Params(params)) if params else text
+
+
+class _Params(dict):
+    """Leave a placeholder the caller did not fill as it is, rather than fail on it."""
+
+    def __missing__(self, key):
+        return "{" + key + "}"
 
 
 def init_app(app):

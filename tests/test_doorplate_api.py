@@ -118,7 +118,8 @@ def test_revoke_moved_ends_the_plate_for_good(client, houses, auth, make_user):
     token, _, _ = houses.plate(house)
     auth.login(make_user("supervisor", "330326100"))
     body = auth.post(f"/api/v1/doorplates/{token}/revoke", json={"reason": "moved"}).get_json()
-    assert body["doorplate"]["state"] == "revoked" and body["card"]["colour"] == "red"
+    assert body["doorplate"]["state"] == "revoked" and body["card"]["doorplate_state"] == "revoked"
+    assert not body["card"]["accepts_check_in"]
     assert client.get(f"/d/{token}").status_code == 410
 
 

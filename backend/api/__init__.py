@@ -6,6 +6,7 @@ from flask import Blueprint, request
 from flask_login import current_user, login_required
 
 from backend.errors import Forbidden, ValidationError
+from backend.idempotency import idempotent as make_idempotent
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 root = Blueprint("root", __name__)
@@ -27,6 +28,7 @@ def route(
     status=200,
     errors=(),
     produces=None,
+    idempotent=None,
 ):
     """Register fn at rule; auth/roles are enforced here so views only parse, call and serialise."""
 
@@ -40,6 +42,11 @@ def route(
                     raise Forbidden()
                 return fn(*args, **kwargs)
 
+        replayable = (
+            idempotent if idempotent is not None else (method != "GET" and bool(auth or roles) and not produces)
+        )
+        if replayable:
+            view = make_idempotent(view)
         if auth or roles:
             view = login_required(view)
         blueprint.add_url_rule(rule, fn.__name__, view, methods=[method])
@@ -55,6 +62,7 @@ def route(
             "status": status,
             "errors": errors,
             "produces": produces,
+            "idempotent": replayable,
         }
         return view
 
@@ -96,7 +104,12 @@ def init_app(app):
     from backend.api import openapi as _openapi  # noqa: F401
     from backend.auth import api as _auth  # noqa: F401
     from backend.doorplates import api as _doorplates  # noqa: F401
+    from backend.houses import api as _houses  # noqa: F401
+    from backend.obligations import api as _obligations  # noqa: F401
     from backend.regions import api as _regions  # noqa: F401
+    from backend.tenancy import api as _tenancy  # noqa: F401
+    from backend.uploads import api as _uploads  # noqa: F401
+    from backend.verification import api as _verification  # noqa: F401
 
     app.register_blueprint(bp)
     app.register_blueprint(root)

@@ -17,6 +17,17 @@ def _operation(endpoint: str, doc: dict, rule) -> dict:
         {"name": name, "in": "query", "required": required, "description": desc, "schema": {"type": typ}}
         for name, typ, required, desc in doc["params"]
     ]
+    if doc.get("idempotent"):
+        params.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "description": "A client-generated id (8–64 of A-Z a-z 0-9 _ . : -), or `client_id` in the body: "
+                "a replay returns the first result; the same id with another payload is a 409.",
+                "schema": {"type": "string"},
+            }
+        )
     if params:
         op["parameters"] = params
     if doc["body"]:

@@ -131,4 +131,99 @@ SCHEMAS = {
         },
         required=[],
     ),
+    "HouseDeclare": _obj(
+        {
+            "address_code": {"type": "string", "description": "a standard address code (from /addresses search)"},
+            "unit_label": {"type": "string", "description": "the part let, '' for all of it"},
+            "rooms": _int,
+            "floor_area": {"type": "number"},
+            "max_occupants": _int,
+            "rent_type": {"enum": ["whole", "shared", "rooms"]},
+            "fire_self_check": {
+                "type": "object",
+                "description": "checklist item id -> true/false (see checklists.json)",
+            },
+            "photos": {"type": "array", "items": _int},
+            "client_id": _str,
+        },
+        required=["address_code", "rooms", "floor_area", "max_occupants", "rent_type", "fire_self_check"],
+    ),
+    "HouseCard": _obj(
+        {
+            "id": _int,
+            "address": _str,
+            "status": _str,
+            "colour": {"enum": ["grey", "green", "yellow", "red"]},
+            "max_occupants": {"type": ["integer", "null"]},
+            "occupants_count": _int,
+            "doorplate": {"type": "object"},
+            "occupants": {"type": "array", "items": {"type": "object"}, "description": "masked"},
+            "obligations": {"type": "array", "items": {"type": "object"}},
+            "notices": {"type": "array", "items": {"type": "object"}},
+            "timeline": {"type": "array", "items": {"type": "object"}},
+        }
+    ),
+    "HouseList": _obj({"houses": {"type": "array", "items": {"type": "object"}}}),
+    "TaskList": _obj({"tasks": {"type": "array", "items": {"type": "object"}}}),
+    "Verify": _obj(
+        {
+            "lat": {"type": "number"},
+            "lon": {"type": "number"},
+            "accuracy": {"type": "number", "description": "metres, as the phone reports it"},
+            "outcome": {"enum": ["approved", "rejected", "needs_fix"]},
+            "checklist": {"type": "object"},
+            "reasons": {"type": "array", "items": _str},
+            "note": _str,
+            "photos": {"type": "array", "items": _int},
+            "client_id": _str,
+        },
+        required=["lat", "lon", "accuracy", "outcome", "checklist"],
+    ),
+    "Verification": _obj(
+        {
+            "id": _int,
+            "house_id": _int,
+            "outcome": _str,
+            "distance_m": {"type": "number"},
+            "accuracy_m": {"type": "number"},
+            "flagged": {"type": "boolean"},
+            "flags": {"type": "array", "items": _str},
+        }
+    ),
+    "CheckIn": _obj(
+        {
+            "name": _str,
+            "id_number": _str,
+            "phone": _str,
+            "room": _str,
+            "move_in": {"type": "string", "format": "date"},
+            "expected_move_out": {"type": "string", "format": "date"},
+            "client_id": _str,
+        },
+        required=["name", "id_number", "phone", "move_in"],
+    ),
+    "Tenancy": _obj(
+        {
+            "id": _int,
+            "house_id": _int,
+            "address": _str,
+            "status": _str,
+            "room": _nstr,
+            "move_in": _str,
+            "person": {"type": "object", "description": "masked name, id_number, phone"},
+            "duplicate_elsewhere": {"type": "boolean"},
+        },
+        required=["id", "house_id", "status", "person"],
+    ),
+    "TenancyList": _obj({"tenancies": {"type": "array", "items": {"$ref": "#/components/schemas/Tenancy"}}}),
+    "Reveal": _obj({"reason": _str}),
+    "Person": _obj({"id": _int, "name": _str, "id_number": _str, "phone": _str}),
+    "Obligation": _obj(
+        {"id": _int, "house_id": _int, "kind": _str, "due_date": _str, "state": _str},
+    ),
+    "ObligationList": _obj({"obligations": {"type": "array", "items": {"$ref": "#/components/schemas/Obligation"}}}),
+    "Fulfil": _obj(
+        {"token": {"type": "string", "description": "the scanned doorplate token: done at the door"}}, required=[]
+    ),
+    "Photo": _obj({"id": _int, "width": _int, "height": _int, "size": _int}),
 }

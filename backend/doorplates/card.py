@@ -3,7 +3,6 @@
 from datetime import date
 
 from backend.doorplates.lookup import PlateView
-from backend.houses.colour import colour
 
 
 def public_card(plate: PlateView, today: date | None = None) -> dict:
@@ -13,7 +12,7 @@ def public_card(plate: PlateView, today: date | None = None) -> dict:
         "address": plate.address,
         "short_code": plate.short_code,
         "doorplate_state": plate.state,
-        "colour": colour(plate.house_status, plate.notices, plate.state),
+        "colour": plate.colour,
         "house_status": plate.house_status,
         "registered": plate.registered,
         "accepts_check_in": plate.house_status == "active" and plate.state == "active",

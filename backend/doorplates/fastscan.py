@@ -9,29 +9,56 @@ tests/test_doorplate_landing.py checks on PostGIS.
 """
 
 from flask import current_app
-from sqlalchemy import create_engine
+from sqlalchemy import BigInteger, Integer, String, and_, bindparam, case, create_engine, func, insert, or_, select
+from sqlalchemy.dialects import postgresql
 
-from backend.doorplates.lookup import NoticeView, PlateView
-from backend.fire.models import OPEN
+from backend.addresses.models import Address
+from backend.doorplates.lookup import NOTICE_COLUMNS, PLATE_COLUMNS, NoticeView, PlateView
+from backend.doorplates.models import Doorplate, Scan
+from backend.fire.models import OPEN, FireNotice
+from backend.houses.models import House
 
 ENGINE_KEY = "menpai.scan_engine"
-_OPEN = ", ".join(f"'{s}'" for s in OPEN)
-SQL = f"""
-WITH p AS (
-  SELECT d.id, d.plate_id, d.version, d.key_id, d.state, h.id AS house_id, h.status AS house_status,
-         h.max_occupants, h.scope_code, h.landlord_id, a.full_text AS address, a.code AS address_code,
-         CASE WHEN d.state = 'revoked' OR %(version)s < d.version THEN 'revoked'
-              WHEN %(version)s > d.version THEN 'unknown' ELSE 'ok' END AS result
-  FROM doorplates d JOIN houses h ON d.house_id = h.id JOIN addresses a ON h.address_id = a.id
-  WHERE d.plate_id = %(plate_id)s
-), s AS (
-  INSERT INTO scans (at, doorplate_id, version, result, channel, user_id, role)
-  SELECT now(), p.id, %(version)s, p.result, %(channel)s, %(user_id)s, %(role)s FROM p
-)
-SELECT p.*, n.kind, n.status AS notice_status, n.title, n.deadline
-FROM p LEFT JOIN fire_notices n ON n.house_id = p.house_id AND n.status IN ({_OPEN})
-ORDER BY n.deadline IS NULL, n.deadline
-"""
+
+
+def _statement():
+    """The CTE, built from the same column list and colour expression as the general path, for PostgreSQL."""
+    version = bindparam("version", None, type_=Integer, required=False)
+    result = case(
+        (or_(Doorplate.state == "revoked", version < Doorplate.version), "revoked"),
+        (version > Doorplate.version, "unknown"),
+        else_="ok",
+    )
+    plate = (
+        select(*PLATE_COLUMNS, result.label("result"))
+        .join(House, Doorplate.house_id == House.id)
+        .join(Address, House.address_id == Address.id)
+        .where(Doorplate.plate_id == bindparam("plate_id", None, type_=BigInteger, required=False))
+        .cte("p")
+    )
+    scan_values = select(
+        func.now(),
+        plate.c.id,
+        version,
+        plate.c.result,
+        bindparam("channel", None, type_=String, required=False),
+        bindparam("user_id", None, type_=Integer, required=False),
+        bindparam("role", None, type_=String, required=False),
+    )
+    columns = ["at", "doorplate_id", "version", "result", "channel", "user_id", "role"]
+    recorded = insert(Scan.__table__).from_select(columns, scan_values).cte("s")
+    notices = and_(FireNotice.house_id == plate.c.house_id, FireNotice.status.in_(OPEN))
+    query = (
+        select(plate, *NOTICE_COLUMNS)
+        .select_from(plate.outerjoin(FireNotice, notices))
+        .order_by(FireNotice.deadline.is_(None), FireNotice.deadline)
+        .add_cte(recorded)
+    )
+    compiled = query.compile(dialect=postgresql.dialect(), compile_kwargs={"render_postcompile": True})
+    return str(compiled), dict(compiled.params)
+
+
+SQL, DEFAULTS = _statement()
 FIELDS = [f for f in PlateView.__dataclass_fields__ if f != "notices"]
 
 
@@ -61,7 +88,14 @@ def dispose(app) -> None:
 
 def scan(plate_id: int, version: int, channel: str, user_id=None, role=None) -> tuple[str, PlateView | None]:
     """(result, plate) and the scan row written; ("unknown", None) with nothing written if no such plate."""
-    params = {"plate_id": plate_id, "version": version, "channel": channel, "user_id": user_id, "role": role}
+    params = {
+        **DEFAULTS,
+        "plate_id": plate_id,
+        "version": version,
+        "channel": channel,
+        "user_id": user_id,
+        "role": role,
+    }
     raw = _engine().raw_connection()  # straight from the pool: no Connection wrapper on the hot path
     try:
         cursor = raw.driver_connection.execute(SQL, params)

@@ -10,6 +10,7 @@ from backend.doorplates import token as tokens
 from backend.doorplates.models import Doorplate
 from backend.extensions import db
 from backend.fire.models import OPEN, FireNotice
+from backend.houses.colour import colour_expr
 from backend.houses.models import REGISTERED, House
 
 
@@ -41,6 +42,8 @@ class PlateView:
     landlord_id: int | None
     address: str
     address_code: str
+    occupants: int
+    colour: str
     notices: tuple[NoticeView, ...]
 
     @property
@@ -52,7 +55,7 @@ class PlateView:
         return self.house_status in REGISTERED
 
 
-_COLUMNS = (
+PLATE_COLUMNS = (
     Doorplate.id,
     Doorplate.plate_id,
     Doorplate.version,
@@ -65,11 +68,13 @@ _COLUMNS = (
     House.landlord_id,
     Address.full_text.label("address"),
     Address.code.label("address_code"),
+    House.occupants,
+    colour_expr().label("colour"),
 )
-_NOTICE = (FireNotice.kind, FireNotice.status.label("notice_status"), FireNotice.title, FireNotice.deadline)
+NOTICE_COLUMNS = (FireNotice.kind, FireNotice.status.label("notice_status"), FireNotice.title, FireNotice.deadline)
 
 _QUERY = (
-    select(*_COLUMNS, *_NOTICE)
+    select(*PLATE_COLUMNS, *NOTICE_COLUMNS)
     .join(House, Doorplate.house_id == House.id)
     .join(Address, House.address_id == Address.id)
     .outerjoin(FireNotice, and_(FireNotice.house_id == House.id, FireNotice.status.in_(OPEN)))

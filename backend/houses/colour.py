@@ -1,20 +1,33 @@
-"""The house colour, derived in one place from state (never stored by hand)."""
+"""The house colour, derived in one place from state (never stored by hand): one SQL expression.
+
+Every reader uses it: the landing page (compiled into its one-statement query), cards, lists and their filters.
+grey: not verified (or no longer let); red: shut, suspended, or a penalty decision open;
+yellow: an open rectification order or overdue notice, an overdue obligation, or occupancy at the limit;
+green: active with nothing open.
+"""
+
+from sqlalchemy import and_, case, exists, or_, select
+
+from backend.fire.models import OPEN, FireNotice
+from backend.houses.models import House
+from backend.obligations.models import Obligation
 
 COLOURS = ("grey", "green", "yellow", "red")
 
 
-def colour(house_status: str, notices=(), plate_state: str | None = None) -> str:
-    """grey: not verified; red: shut, suspended, penalty open or plate revoked; yellow: something open; else green.
-
-    The rental loop adds overdue obligations and occupancy at the limit (yellow) here.
-    """
-    if house_status in ("closed", "suspended") or plate_state == "revoked":
-        return "red"
-    if house_status != "active":
-        return "grey"
-    open_kinds = {n.kind for n in notices if n.is_open}
-    if "penalty" in open_kinds:
-        return "red"
-    if "rectification" in open_kinds or any(n.status == "overdue" for n in notices):
-        return "yellow"
-    return "green"
+def colour_expr():
+    """CASE … END over the houses row in the query (join or select from House)."""
+    # Correlated to the houses row of the enclosing query, also when compiled alone for the landing page's SQL.
+    notice = select(FireNotice.id).where(FireNotice.house_id == House.id, FireNotice.status.in_(OPEN)).correlate(House)
+    penalty = exists(notice.where(FireNotice.kind == "penalty"))
+    rectifying = exists(notice.where(or_(FireNotice.kind == "rectification", FireNotice.status == "overdue")))
+    overdue = exists(
+        select(Obligation.id).where(Obligation.house_id == House.id, Obligation.state == "overdue").correlate(House)
+    )
+    full = and_(House.max_occupants.is_not(None), House.occupants >= House.max_occupants)
+    return case(
+        (or_(House.status.in_(("closed", "suspended")), and_(House.status == "active", penalty)), "red"),
+        (House.status != "active", "grey"),
+        (or_(rectifying, overdue, full), "yellow"),
+        else_="green",
+    )

@@ -1,0 +1,137 @@
+"""Houses: declare (landlord), my houses, scoped lists with filters, the house card, withdraw."""
+
+from flask import request
+from flask_login import current_user
+from sqlalchemy import exists, select
+
+from backend.addresses.models import Address
+from backend.api import int_arg, json_body, route
+from backend.auth.scope import require_in_scope, scope_filter
+from backend.errors import NotFound, ValidationError
+from backend.extensions import db
+from backend.houses.card import house_card
+from backend.houses.colour import COLOURS, colour_expr
+from backend.houses.models import STATUSES, House
+from backend.houses.operations import declare_house, own_house, withdraw_house
+from backend.obligations.models import Obligation
+
+LIST_ROLES = ("landlord", "grid_worker", "fire_officer", "police", "supervisor", "admin")
+
+
+def visible_house(house_id: int) -> House:
+    """The house if the current user may see its card: its landlord, or staff in scope; else 404."""
+    house = db.session.get(House, house_id)
+    if house is None:
+        raise NotFound()
+    if current_user.role == "landlord":
+        if house.landlord_id != current_user.id:
+            raise NotFound()
+    elif current_user.is_staff:
+        require_in_scope(current_user, house.scope_code)
+    else:
+        raise NotFound()
+    return house
+
+
+@route(
+    "/houses",
+    "POST",
+    summary="Declare a rental (申报领码): a pending doorplate and a verification task follow",
+    tag="houses",
+    roles=("landlord",),
+    body="HouseDeclare",
+    response="HouseCard",
+    status=201,
+    errors=(400, 404, 409),
+)
+def house_declare():
+    house = declare_house(current_user, json_body())
+    db.session.commit()
+    return house_card(house, current_user), 201
+
+
+@route(
+    "/houses",
+    summary="Houses: a landlord's own, or staff's in scope, filtered by region, status, colour, overdue",
+    tag="houses",
+    roles=LIST_ROLES,
+    params=[
+        ("region", "string", False, "a region code inside your scope"),
+        ("status", "string", False, "declared, active, rejected, suspended, closed, withdrawn"),
+        ("colour", "string", False, "grey, green, yellow, red"),
+        ("overdue", "boolean", False, "1: only houses with an overdue obligation"),
+        ("limit", "integer", False, "1–500, default 100"),
+        ("offset", "integer", False, "default 0"),
+    ],
+    response="HouseList",
+    errors=(400, 404),
+)
+def house_list():
+    colour = colour_expr().label("colour")
+    query = select(House, Address.full_text, colour).join(Address, House.address_id == Address.id)
+    if current_user.role == "landlord":
+        query = query.where(House.landlord_id == current_user.id)
+    else:
+        query = query.where(scope_filter(current_user, House.scope_code))
+    args = request.args
+    if args.get("region"):
+        require_in_scope(current_user, args["region"])
+        query = query.where(House.scope_code.like(args["region"] + "%"))
+    for name, allowed in (("status", STATUSES), ("colour", COLOURS)):
+        if args.get(name) and args[name] not in allowed:
+            raise ValidationError(fields={name: "error.not_a_choice"})
+    if args.get("status"):
+        query = query.where(House.status == args["status"])
+    if args.get("colour"):
+        query = query.where(colour_expr() == args["colour"])
+    if args.get("overdue") in ("1", "true"):
+        query = query.where(
+            exists(select(Obligation.id).where(Obligation.house_id == House.id, Obligation.state == "overdue"))
+        )
+    limit, offset = int_arg("limit", 100, 1, 500), int_arg("offset", 0, 0, 10_000_000)
+    rows = db.session.execute(query.order_by(House.id).limit(limit).offset(offset)).all()
+    return {
+        "houses": [
+            {
+                "id": h.id,
+                "address": text,
+                "unit_label": h.unit_label,
+                "status": h.status,
+                "colour": c,
+                "max_occupants": h.max_occupants,
+                "occupants_count": h.occupants,
+                "scope_code": h.scope_code,
+            }
+            for h, text, c in rows
+        ]
+    }
+
+
+@route(
+    "/houses/<int:house_id>",
+    summary="The house card: status, colour, doorplate, capacity, masked occupants, timeline",
+    tag="houses",
+    roles=LIST_ROLES,
+    response="HouseCard",
+    errors=(404,),
+)
+def house_detail(house_id):
+    card = house_card(visible_house(house_id), current_user)
+    db.session.commit()  # the audit event of the masked read
+    return card
+
+
+@route(
+    "/houses/<int:house_id>/withdraw",
+    "POST",
+    summary="The landlord stops letting an empty house; its plate is revoked",
+    tag="houses",
+    roles=("landlord",),
+    response="HouseCard",
+    errors=(404, 409),
+)
+def house_withdraw(house_id):
+    house = own_house(current_user, house_id)
+    withdraw_house(current_user, house)
+    db.session.commit()
+    return house_card(house, current_user)

@@ -1,0 +1,75 @@
+"""Obligations: what is due, and fulfilling one by scanning the door (刷码履约) or in the app."""
+
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from backend.api import json_body, route
+from backend.doorplates.operations import resolve_token
+from backend.errors import NotFound, ValidationError
+from backend.extensions import db
+from backend.houses.models import House
+from backend.obligations.models import Obligation
+from backend.obligations.operations import fulfil, get_obligation
+from backend.tenancy.models import Tenancy
+
+
+def obligation_json(o: Obligation) -> dict:
+    return {
+        "id": o.id,
+        "house_id": o.house_id,
+        "tenancy_id": o.tenancy_id,
+        "kind": o.kind,
+        "due_date": o.due_date.isoformat(),
+        "state": o.state,
+    }
+
+
+def _mine():
+    """Landlords: their houses' occupant confirmations; tenants: their own registration renewals."""
+    if current_user.role == "landlord":
+        houses = select(House.id).where(House.landlord_id == current_user.id)
+        return (Obligation.house_id.in_(houses), Obligation.kind == "occupant_confirmation")
+    tenancies = select(Tenancy.id).where(Tenancy.tenant_user_id == current_user.id)
+    return (Obligation.tenancy_id.in_(tenancies),)
+
+
+@route(
+    "/obligations",
+    summary="My open and overdue obligations, soonest first",
+    tag="obligations",
+    roles=("landlord", "tenant"),
+    response="ObligationList",
+)
+def obligation_list():
+    rows = db.session.scalars(
+        select(Obligation)
+        .where(*_mine(), or_(Obligation.state == "open", Obligation.state == "overdue"))
+        .order_by(Obligation.due_date)
+    )
+    return {"obligations": [obligation_json(o) for o in rows]}
+
+
+@route(
+    "/obligations/<int:obligation_id>/fulfil",
+    "POST",
+    summary="Fulfil an obligation; with the scanned doorplate token it counts as done at the door",
+    tag="obligations",
+    roles=("landlord", "tenant"),
+    body="Fulfil",
+    response="Obligation",
+    errors=(400, 404, 409),
+)
+def obligation_fulfil(obligation_id):
+    data = json_body()
+    ob = get_obligation(obligation_id)
+    if db.session.scalar(select(Obligation.id).where(Obligation.id == ob.id, *_mine())) is None:
+        raise NotFound()
+    via = "app"
+    if data.get("token") is not None:
+        found = resolve_token(str(data["token"]))
+        if found.result != "ok" or found.plate.house_id != ob.house_id:
+            raise ValidationError(fields={"token": "error.token_not_this_house"})
+        via = "scan"
+    nxt = fulfil(current_user, ob, via)
+    db.session.commit()
+    return {**obligation_json(ob), "via": via, "next": obligation_json(nxt)}

@@ -1,0 +1,63 @@
+"""The app's personal-data vault, and people as the API shows them: masked, or revealed (always audited)."""
+
+from flask import current_app
+
+from backend import audit
+from backend.people import validate
+from backend.people.crypto import Vault
+
+KEY = "menpai.vault"
+
+
+def vault() -> Vault:
+    v = current_app.extensions.get(KEY)
+    if v is None:
+        c = current_app.config
+        v = Vault.from_config(
+            c.get("PERSONAL_DATA_KEYS"),
+            c.get("PERSONAL_DATA_KEY_ID"),
+            c.get("PERSONAL_DATA_INDEX_KEY"),
+            c["SECRET_KEY"],
+        )
+        current_app.extensions[KEY] = v
+    return v
+
+
+def id_index(id_number: str) -> str:
+    return vault().blind_index(id_number, "id_number")
+
+
+def seal(person, name: str, id_number: str, phone: str) -> None:
+    """Write the encrypted fields and blind indexes of person."""
+    v = vault()
+    person.name_enc = v.encrypt(name, "name")
+    person.id_number_enc = v.encrypt(id_number, "id_number")
+    person.id_number_index = v.blind_index(id_number, "id_number")
+    person.phone_enc = v.encrypt(phone, "phone")
+    person.phone_index = v.blind_index(phone, "phone")
+
+
+def open_person(person) -> dict:
+    v = vault()
+    return {
+        "name": v.decrypt(person.name_enc, "name"),
+        "id_number": v.decrypt(person.id_number_enc, "id_number"),
+        "phone": v.decrypt(person.phone_enc, "phone"),
+    }
+
+
+def masked(people, actor, why: str) -> dict[int, dict]:
+    """person id -> masked name, ID and phone; one audit event records who read whose data and why."""
+    out = {}
+    for p in people:
+        clear = open_person(p)
+        out[p.id] = {
+            "name": validate.mask_name(clear["name"]),
+            "id_number": validate.mask_id(clear["id_number"]),
+            "phone": validate.mask_phone(clear["phone"]),
+        }
+    if out:
+        audit.record(
+            "person.read", actor=actor, target_type="people", target_id=",".join(map(str, out)), masked=True, why=why
+        )
+    return out

@@ -1,0 +1,94 @@
+"""Upload a camera photo (sanitised before it is stored), and read one back."""
+
+from pathlib import Path
+
+from flask import Response, current_app, request
+from flask_login import current_user
+
+from backend.api import route
+from backend.auth.scope import in_scope
+from backend.errors import NotFound, ValidationError
+from backend.extensions import db
+from backend.houses.models import House
+from backend.uploads.images import ImageRejected, sanitise
+from backend.uploads.models import Photo
+from backend.verification.models import Verification
+
+UPLOAD_ROLES = ("landlord", "grid_worker", "fire_officer", "supervisor", "admin")
+
+
+def photo_dir() -> Path:
+    folder = Path(current_app.config.get("PHOTO_DIR") or Path(current_app.instance_path) / "photos")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _upload_bytes() -> bytes:
+    if request.mimetype == "multipart/form-data":
+        file = request.files.get("photo")
+        if file is None:
+            raise ValidationError(fields={"photo": "error.required"})
+        return file.read()
+    return request.get_data()
+
+
+@route(
+    "/photos",
+    "POST",
+    summary="Upload one photo (multipart field `photo`, JPEG/PNG/WebP); stored re-encoded, without EXIF or GPS",
+    tag="photos",
+    roles=UPLOAD_ROLES,
+    response="Photo",
+    status=201,
+    errors=(400, 413),
+)
+def photo_upload():
+    try:
+        clean = sanitise(_upload_bytes(), max_bytes=current_app.config["PHOTO_MAX_MB"] * 1024 * 1024)
+    except ImageRejected as err:
+        raise ValidationError(fields={"photo": err.reason}, **err.params) from None
+    path = photo_dir() / f"{clean.sha256}.jpg"
+    if not path.exists():
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(clean.data)
+        tmp.replace(path)
+    photo = Photo(
+        sha256=clean.sha256,
+        width=clean.width,
+        height=clean.height,
+        size=len(clean.data),
+        uploaded_by_id=current_user.id,
+    )
+    db.session.add(photo)
+    db.session.commit()
+    return {"id": photo.id, "width": photo.width, "height": photo.height, "size": photo.size}, 201
+
+
+def _may_see(photo: Photo) -> bool:
+    if photo.uploaded_by_id == current_user.id:
+        return True
+    house_id = photo.house_id
+    if photo.verification_id:
+        house_id = db.session.get(Verification, photo.verification_id).house_id
+    house = db.session.get(House, house_id) if house_id else None
+    if house is None:
+        return False
+    if current_user.role == "landlord":
+        return house.landlord_id == current_user.id
+    return current_user.is_staff and in_scope(current_user, house.scope_code)
+
+
+@route(
+    "/photos/<int:photo_id>",
+    summary="A stored photo (its uploader, the house's landlord, staff in scope)",
+    tag="photos",
+    roles=UPLOAD_ROLES,
+    produces=("image/jpeg",),
+    errors=(404,),
+)
+def photo_get(photo_id):
+    photo = db.session.get(Photo, photo_id)
+    if photo is None or not _may_see(photo):
+        raise NotFound()
+    data = (photo_dir() / f"{photo.sha256}.jpg").read_bytes()
+    return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})

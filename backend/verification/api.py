@@ -1,0 +1,71 @@
+"""Grid workers' verification tasks, nearest first, and the visit (核验赋码)."""
+
+from flask import request
+from flask_login import current_user
+
+from backend.api import float_arg, json_body, route
+from backend.errors import ValidationError
+from backend.extensions import db
+from backend.verification.operations import open_tasks, task_for, verify
+
+
+def _position():
+    if request.args.get("lon") is None and request.args.get("lat") is None:
+        return None, None
+    lon, lat = float_arg("lon"), float_arg("lat")
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValidationError(fields={"lon": "error.out_of_range"})
+    return lon, lat
+
+
+@route(
+    "/tasks",
+    summary="Open verification tasks in my grid, nearest first from where I stand",
+    tag="verification",
+    roles=("grid_worker",),
+    params=[("lon", "number", False, "my position (WGS84)"), ("lat", "number", False, "")],
+    response="TaskList",
+    errors=(400,),
+)
+def task_list():
+    rows = open_tasks(current_user, *_position())
+    return {
+        "tasks": [
+            {
+                "id": t.id,
+                "house_id": h.id,
+                "address": a.full_text,
+                "unit_label": h.unit_label,
+                "declared_at": h.declared_at.isoformat(),
+                "distance_m": d,
+                "max_occupants": h.max_occupants,
+                "fire_self_check": h.fire_self_check,
+            }
+            for t, h, a, d in rows
+        ]
+    }
+
+
+@route(
+    "/tasks/<int:task_id>/verify",
+    "POST",
+    summary="Record the visit: GPS fix, photos, checklist, outcome",
+    tag="verification",
+    roles=("grid_worker",),
+    body="Verify",
+    response="Verification",
+    status=201,
+    errors=(400, 404, 409),
+)
+def task_verify(task_id):
+    visit = verify(current_user, task_for(current_user, task_id), json_body())
+    db.session.commit()
+    return {
+        "id": visit.id,
+        "house_id": visit.house_id,
+        "outcome": visit.outcome,
+        "distance_m": visit.distance_m,
+        "accuracy_m": visit.accuracy_m,
+        "flagged": visit.flagged,
+        "flags": visit.flags,
+    }, 201

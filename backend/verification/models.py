@@ -1,0 +1,71 @@
+"""Verification (核验): the grid worker's task for a declared house and the visit that settles it."""
+
+from datetime import datetime
+
+from geoalchemy2 import Geometry
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.auth.models import User
+from backend.extensions import db
+from backend.houses.models import House
+from backend.types import UTCDateTime, utcnow
+
+OUTCOMES = ("approved", "rejected", "needs_fix")
+TASK_STATES = ("open", "done", "cancelled")
+FAR_M = 100  # a fix further than this from the address point is flagged
+
+
+class VerificationTask(db.Model):
+    """A house waiting for a visit, owned by the grid that contains its address."""
+
+    __tablename__ = "verification_tasks"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({', '.join(repr(s) for s in TASK_STATES)})", name="state"),
+        Index(
+            "ix_verification_tasks_scope_code_prefix",
+            "scope_code",
+            postgresql_ops={"scope_code": "varchar_pattern_ops"},
+        ),
+        # One open task per house at a time.
+        Index(
+            "uq_verification_tasks_open_house",
+            "house_id",
+            unique=True,
+            postgresql_where=text("state = 'open'"),
+            sqlite_where=text("state = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    house_id: Mapped[int] = mapped_column(ForeignKey("houses.id"), index=True)
+    scope_code: Mapped[str] = mapped_column(String(15))
+    state: Mapped[str] = mapped_column(String(10), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    house: Mapped[House] = relationship()
+
+
+class Verification(db.Model):
+    """One visit: where the worker stood (and how far that is from the door), photos, checklist, outcome."""
+
+    __tablename__ = "verifications"
+    __table_args__ = (CheckConstraint(f"outcome IN ({', '.join(repr(o) for o in OUTCOMES)})", name="outcome"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("verification_tasks.id"), index=True)
+    house_id: Mapped[int] = mapped_column(ForeignKey("houses.id"), index=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    point = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
+    accuracy_m: Mapped[float] = mapped_column(Float)
+    distance_m: Mapped[float] = mapped_column(Float)  # computed in the database from the address point
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    flags: Mapped[list] = mapped_column(JSON, default=list)  # "far", "imprecise"
+    checklist: Mapped[dict] = mapped_column(JSON, default=dict)
+    outcome: Mapped[str] = mapped_column(String(10))
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(String(500))
+
+    worker: Mapped[User] = relationship()

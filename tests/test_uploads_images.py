@@ -1,0 +1,214 @@
+"""Upload sanitising: only real JPEG/PNG/WebP photos pass, re-encoded upright, bounded and without metadata."""
+
+import hashlib
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import Image, ImageFile
+
+from backend.uploads import images
+from backend.uploads.images import ImageRejected, sanitise
+
+APP1, APP2, COM, SOS = 0xE1, 0xE2, 0xFE, 0xDA
+
+
+def _encode(img, fmt, **params):
+    buf = io.BytesIO()
+    img.save(buf, fmt, **params)
+    return buf.getvalue()
+
+
+def _decoded(data):
+    img = Image.open(io.BytesIO(data))
+    img.load()
+    return img
+
+
+def _jpeg_markers(data):
+    """The marker codes of a JPEG's segments up to the start of the scan."""
+    markers, i = [], 2
+    while True:
+        assert data[i] == 0xFF
+        marker = data[i + 1]
+        markers.append(marker)
+        if marker == SOS:
+            return markers
+        i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
+
+
+def _png_header_only(width, height):
+    """A PNG that declares width×height but carries no pixel data."""
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
+def _rejected(data, **limits):
+    with pytest.raises(ImageRejected) as caught:
+        sanitise(data, **limits)
+    return caught.value
+
+
+def _phone_photo():
+    """A 40×20 JPEG stored sideways (Orientation 6) with GPS EXIF, XMP, an ICC profile and a comment."""
+    img = Image.new("RGB", (40, 20), "blue")
+    img.paste((255, 0, 0), (0, 0, 40, 10))  # top of the stored image: the right-hand side once upright
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (30.0, 15.0, 0.0), 3: "E", 4: (120.0, 10.0, 0.0)})
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">exif:GPSLatitude 30,15N</x:xmpmeta>'
+    return _encode(img, "JPEG", exif=exif, xmp=xmp, icc_profile=b"fake-icc-profile", comment=b"shot at 30.25N")
+
+
+def test_phone_photo_loses_all_metadata():
+    data = _phone_photo()
+    assert {APP1, APP2, COM} <= set(_jpeg_markers(data))
+    assert dict(_decoded(data).getexif().get_ifd(0x8825))[1] == "N"
+
+    out = sanitise(data).data
+
+    img = _decoded(out)
+    assert not img.getexif()
+    assert not {"exif", "xmp", "icc_profile", "comment"} & img.info.keys()
+    assert not {APP1, APP2, COM} & set(_jpeg_markers(out))
+    for needle in (b"Exif", b"GPS", b"xmpmeta", b"fake-icc", b"30.25N"):
+        assert needle not in out
+
+
+def test_phone_photo_is_turned_upright():
+    result = sanitise(_phone_photo())
+
+    img = _decoded(result.data)
+    assert (result.width, result.height) == img.size == (20, 40)
+    red, _, blue = img.getpixel((16, 20))
+    assert red > 200 and blue < 60
+    red, _, blue = img.getpixel((3, 20))
+    assert red < 60 and blue > 200
+
+
+def test_output_is_baseline_rgb_jpeg_named_by_its_hash():
+    result = sanitise(_encode(Image.new("L", (30, 10), 128), "PNG"))
+
+    img = _decoded(result.data)
+    assert result.mime == "image/jpeg"
+    assert (img.format, img.mode) == ("JPEG", "RGB")
+    assert "progressive" not in img.info and "progression" not in img.info
+    assert result.sha256 == hashlib.sha256(result.data).hexdigest()
+
+
+def test_png_alpha_is_flattened_on_white():
+    img = Image.new("RGBA", (20, 10), (255, 0, 0, 0))
+    img.paste((0, 0, 0, 255), (10, 0, 20, 10))
+
+    out = _decoded(sanitise(_encode(img, "PNG")).data)
+
+    assert out.mode == "RGB"
+    assert all(c > 245 for c in out.getpixel((2, 5)))
+    assert all(c < 10 for c in out.getpixel((17, 5)))
+
+
+def test_palette_png_transparency_is_flattened_on_white():
+    img = Image.new("P", (10, 10), 0)
+    img.putpalette([0, 0, 0] * 256)
+
+    out = _decoded(sanitise(_encode(img, "PNG", transparency=0)).data)
+
+    assert all(c > 245 for c in out.getpixel((5, 5)))
+
+
+def test_webp_is_accepted():
+    result = sanitise(_encode(Image.new("RGB", (64, 48), "green"), "WEBP"))
+
+    assert (result.width, result.height) == (64, 48)
+    assert _decoded(result.data).format == "JPEG"
+
+
+def test_large_photo_is_downscaled_to_max_side():
+    data = _encode(Image.new("RGB", (5000, 3000), "gray"), "JPEG")
+
+    result = sanitise(data)
+
+    assert (result.width, result.height) == _decoded(result.data).size == (2560, 1536)
+
+
+def test_jpeg_draft_decoding_still_reaches_max_side():
+    img = Image.effect_noise((800, 600), 64).convert("RGB")
+
+    result = sanitise(_encode(img, "JPEG"), max_side=150)
+
+    assert (result.width, result.height) == (150, 113)
+
+
+def test_forty_megapixel_png_is_refused_before_decoding(monkeypatch):
+    data = _encode(Image.new("L", (8000, 5000), 0), "PNG", optimize=True)
+    assert len(data) < 1024 * 1024  # far under max_bytes: only the pixel check can refuse it
+
+    def no_decoding(self):
+        raise AssertionError("pixels were decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    rejected = _rejected(data)
+
+    assert rejected.reason == "error.upload_too_many_pixels"
+    assert rejected.params == {"max_mp": 25}
+
+
+@pytest.mark.parametrize("side", [10_000, 20_000])  # over Pillow's warning limit, then over its error limit
+def test_decompression_bomb_header_is_too_many_pixels(side):
+    limit = Image.MAX_IMAGE_PIXELS
+
+    rejected = _rejected(_png_header_only(side, side))
+
+    assert rejected.reason == "error.upload_too_many_pixels"
+    assert limit == Image.MAX_IMAGE_PIXELS
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"hello", id="text renamed .jpg"),
+        pytest.param(_encode(Image.new("RGB", (4, 4), "red"), "GIF"), id="gif"),
+        pytest.param(b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>', id="svg"),
+        pytest.param(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", id="pdf"),
+        pytest.param(b"\xff\xd8\xff" + b"not really a jpeg" * 4, id="jpeg magic, no header"),
+        pytest.param(b"\x89PNG\r\n\x1a\n" + b"x" * 30, id="png magic, no header"),
+        pytest.param(b"RIFF\x00\x00\x00\x00WEBP" + b"x" * 30, id="webp magic, no header"),
+    ],
+)
+def test_non_images_are_refused(data):
+    assert _rejected(data).reason == "error.upload_not_image"
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_truncated_image_is_corrupt(fmt):
+    data = _encode(Image.effect_noise((400, 300), 64), fmt)
+
+    assert _rejected(data[: len(data) // 2]).reason == "error.upload_corrupt"
+
+
+def test_empty_upload():
+    assert _rejected(b"").reason == "error.upload_empty"
+
+
+def test_oversized_upload_is_refused_before_decoding(monkeypatch):
+    opened = []
+    monkeypatch.setattr(images.Image, "open", lambda *args, **kwargs: opened.append(args))
+
+    rejected = _rejected(b"\xff\xd8\xff" + bytes(11 * 1024 * 1024))
+
+    assert (rejected.reason, rejected.params) == ("error.upload_too_large", {"max_mb": 10})
+    assert opened == []
+
+
+def test_limits_in_messages_keep_their_fraction():
+    blob = b"\xff\xd8\xff" + bytes(2 * 1024 * 1024)
+    png = _encode(Image.new("RGB", (2000, 1000), "gray"), "PNG")
+
+    assert _rejected(blob, max_bytes=1536 * 1024).params == {"max_mb": 1.5}
+    assert _rejected(png, max_pixels=1_500_000).params == {"max_mp": 1.5}
