@@ -8,6 +8,7 @@ the first and then fail, and it answers with the stored result.
 import hashlib
 import json
 import re
+import time
 from datetime import datetime
 from functools import wraps
 
@@ -24,6 +25,7 @@ from backend.types import UTCDateTime, utcnow
 HEADER = "Idempotency-Key"
 BODY_FIELD = "client_id"
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+WAIT_STEPS, WAIT_SECONDS = 50, 0.1
 
 
 class IdempotencyKey(db.Model):
@@ -63,14 +65,19 @@ def _request_hash() -> str:
 
 
 def _replay(key: str, digest: str):
-    row = db.session.scalar(
-        select(IdempotencyKey).where(IdempotencyKey.user_id == current_user.id, IdempotencyKey.key == key)
-    )
-    if row is None:  # the first attempt failed and was rolled back: nothing to replay
-        return None
-    if row.request_hash != digest:
-        raise Conflict("error.idempotency_key_reused", code="idempotency_key_reused")
-    if row.status_code is None:
+    query = select(IdempotencyKey).where(IdempotencyKey.user_id == current_user.id, IdempotencyKey.key == key)
+    for _ in range(WAIT_STEPS):
+        row = db.session.scalar(query)
+        if row is None:  # the first attempt failed and was rolled back: nothing to replay
+            return None
+        if row.request_hash != digest:
+            raise Conflict("error.idempotency_key_reused", code="idempotency_key_reused")
+        if row.status_code is not None:
+            break
+        # The first attempt has committed its work but not yet its response: give it a moment.
+        db.session.rollback()
+        time.sleep(WAIT_SECONDS)
+    else:
         raise Conflict("error.idempotency_in_progress", code="idempotency_in_progress")
     response = jsonify(row.response)
     response.status_code = row.status_code

@@ -267,3 +267,16 @@ def house_plate(house):
 @pytest.fixture
 def houses(world):
     return Houses(world)
+
+
+@pytest.fixture
+def login_as(app, make_user):
+    """login_as(role, region=None, username=None): a fresh client logged in as a new user of that role."""
+
+    def login(role, region=None, username=None):
+        auth = Auth(app.test_client())
+        resp = auth.login(make_user(role, region, username=username))
+        assert resp.status_code == 200, resp.get_json()
+        return auth
+
+    return login
