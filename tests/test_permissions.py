@@ -1,0 +1,355 @@
+"""The permission matrix, generated from the route list: every role × every API route × {mine / in my scope,
+outside it}. A route missing from MATRIX fails; a request that succeeds where it should not fails.
+
+Expected outcomes: "ok" (passes the permission check: 2xx, or a domain 400/409 such as "already done"),
+401 / 403 / 404 exactly, or "hidden" (200, but the outside object does not appear in the answer).
+"""
+
+import io
+import itertools
+from datetime import date
+from pathlib import Path
+
+import pytest
+from loop_helpers import answers, declaration, jpeg, person
+from sqlalchemy import select
+
+from backend.api import DOCS
+from backend.auth.models import STAFF_ROLES, User, UserSession
+from backend.extensions import db
+from backend.obligations.models import Obligation
+from backend.uploads.models import Photo
+from backend.verification.models import VerificationTask
+
+ROLES = ("anonymous", "landlord", "tenant", "grid_worker", "fire_officer", "police", "supervisor", "admin")
+SCOPES = {
+    "grid_worker": "330326100001001",
+    "fire_officer": "330326100",
+    "police": "330326100",
+    "supervisor": "330326100",
+}
+IN, OUT = "in", "out"
+
+
+def everyone(role, target):
+    return "ok"
+
+
+def signed_in(role, target):
+    return 401 if role == "anonymous" else "ok"
+
+
+def only(*allowed, landlord=IN, tenant=IN, admin="ok", outside=404):
+    """Roles outside `allowed` get 403 (anonymous 401). Allowed staff: in scope ok, outside `outside`;
+    landlords and tenants: their own objects (landlord=/tenant= IN) or any (\"any\") or none (404)."""
+
+    def expect(role, target):
+        if role == "anonymous":
+            return 401
+        if role not in allowed:
+            return 403
+        if role == "admin":
+            return admin
+        rule = {"landlord": landlord, "tenant": tenant}.get(role, IN)
+        if rule == "any":
+            return "ok"
+        if rule == 404:
+            return 404
+        return "ok" if target == IN else outside
+
+    return expect
+
+
+STAFF = tuple(r for r in STAFF_ROLES)
+HOUSE_READERS = ("landlord", *STAFF)
+UPLOADERS = ("landlord", "grid_worker", "fire_officer", "supervisor", "admin")
+PRINTERS = ("grid_worker", "supervisor", "admin")
+
+
+def addresses_detail(role, target):
+    if role == "anonymous":
+        return 401
+    if role in ("landlord", "tenant", "admin") or target == IN:
+        return "ok"
+    return 404
+
+
+# endpoint -> (method, path(ctx, target), json body(ctx, target) or None, expectation)
+MATRIX = {
+    "root.openapi_json": ("GET", lambda c, t: "/api/openapi.json", None, everyone),
+    "api.login": (
+        "POST",
+        lambda c, t: "/api/v1/auth/login",
+        lambda c, t: {"username": f"nobody-{next(COUNTER)}", "password": "x" * 12},
+        lambda r, t: 401,
+    ),  # public; these credentials are wrong
+    "api.logout": ("POST", lambda c, t: "/api/v1/auth/logout", None, signed_in),
+    "api.me": ("GET", lambda c, t: "/api/v1/me", None, signed_in),
+    "api.my_sessions": ("GET", lambda c, t: "/api/v1/me/sessions", None, signed_in),
+    "api.revoke_my_session": (
+        "POST",
+        lambda c, t: f"/api/v1/me/sessions/{c.session_of(t)}/revoke",
+        None,
+        lambda r, t: 401 if r == "anonymous" else ("ok" if t == IN else 404),
+    ),
+    "api.revoke_user_sessions": (
+        "POST",
+        lambda c, t: f"/api/v1/users/{c.user_ids['tenant-' + t]}/sessions/revoke",
+        None,
+        only("admin"),
+    ),
+    "api.address_search": ("GET", lambda c, t: "/api/v1/addresses?q=解放街", None, signed_in),
+    "api.address_detail": (
+        "GET",
+        lambda c, t: f"/api/v1/addresses/{'A1-1' if t == IN else 'B1-1'}",
+        None,
+        addresses_detail,
+    ),
+    "api.region_roots": ("GET", lambda c, t: "/api/v1/regions", None, only(*STAFF, outside="hidden")),
+    "api.region_detail": (
+        "GET",
+        lambda c, t: f"/api/v1/regions/{'330326100001001' if t == IN else '330326101001001'}",
+        None,
+        only(*STAFF),
+    ),
+    "api.grid_at": (
+        "GET",
+        lambda c, t: "/api/v1/grids/at?lon=120.505&lat=27.61" if t == IN else "/api/v1/grids/at?lon=120.61&lat=27.61",
+        None,
+        only(*STAFF, outside="hidden"),
+    ),
+    "api.doorplate_scan": ("GET", lambda c, t: f"/api/v1/doorplates/{c.token(t)}", None, everyone),
+    "api.doorplate_by_code": ("GET", lambda c, t: f"/api/v1/doorplates/by-code/{c.short_code(t)}", None, everyone),
+    "api.doorplate_image": (
+        "GET",
+        lambda c, t: f"/api/v1/doorplates/{c.token(t)}/image?size=40",
+        None,
+        lambda r, t: 401 if r == "anonymous" else (404 if r == "tenant" else only(*HOUSE_READERS)(r, t)),
+    ),
+    "api.doorplate_revoke": (
+        "POST",
+        lambda c, t: f"/api/v1/doorplates/{c.token(t)}/revoke",
+        lambda c, t: {"reason": "damaged"},
+        only(*PRINTERS),
+    ),
+    "api.doorplate_print": (
+        "POST",
+        lambda c, t: "/api/v1/doorplates/print",
+        lambda c, t: {"region": "330326100001001" if t == IN else "330326101001001", "size": 40},
+        only(*PRINTERS),
+    ),
+    "api.tenancy_check_in": (
+        "POST",
+        lambda c, t: f"/api/v1/doorplates/{c.token(t)}/check-in",
+        lambda c, t: {**person(7), "move_in": date.today().isoformat()},
+        only("tenant", tenant="any"),
+    ),
+    "api.house_declare": (
+        "POST",
+        lambda c, t: "/api/v1/houses",
+        lambda c, t: declaration("A1-3" if t == IN else "A2-1"),
+        only("landlord", landlord="any"),
+    ),
+    "api.house_list": ("GET", lambda c, t: "/api/v1/houses", None, only(*HOUSE_READERS, outside="hidden")),
+    "api.house_detail": ("GET", lambda c, t: f"/api/v1/houses/{c.house[t]}", None, only(*HOUSE_READERS)),
+    "api.house_withdraw": ("POST", lambda c, t: f"/api/v1/houses/{c.declared[t]}/withdraw", None, only("landlord")),
+    "api.task_list": ("GET", lambda c, t: "/api/v1/tasks", None, only("grid_worker", outside="hidden")),
+    "api.task_verify": (
+        "POST",
+        lambda c, t: f"/api/v1/tasks/{c.task[t]}/verify",
+        lambda c, t: {
+            "lat": 27.6101,
+            "lon": 120.5051,
+            "accuracy": 10,
+            "outcome": "needs_fix",
+            "reasons": ["缺灭火器"],
+            "checklist": answers("verification"),
+        },
+        only("grid_worker"),
+    ),
+    "api.tenancy_list": ("GET", lambda c, t: "/api/v1/tenancies", None, only("tenant", "landlord", outside="hidden")),
+    "api.tenancy_confirm": ("POST", lambda c, t: f"/api/v1/tenancies/{c.tenancy[t]}/confirm", None, only("landlord")),
+    "api.tenancy_refuse": ("POST", lambda c, t: f"/api/v1/tenancies/{c.tenancy[t]}/refuse", None, only("landlord")),
+    "api.tenancy_check_out": (
+        "POST",
+        lambda c, t: f"/api/v1/tenancies/{c.tenancy[t]}/check-out",
+        None,
+        only("tenant", "landlord"),
+    ),
+    "api.obligation_list": (
+        "GET",
+        lambda c, t: "/api/v1/obligations",
+        None,
+        only("landlord", "tenant", outside="hidden"),
+    ),
+    "api.obligation_fulfil": (
+        "POST",
+        lambda c, t: f"/api/v1/obligations/{c.obligation[t]}/fulfil",
+        lambda c, t: {},
+        only("landlord", "tenant", tenant=404),
+    ),
+    "api.person_reveal": (
+        "POST",
+        lambda c, t: f"/api/v1/people/{c.person[t]}/reveal",
+        lambda c, t: {"reason": "权限矩阵测试"},
+        only("police"),
+    ),
+    "api.photo_upload": ("POST", lambda c, t: "/api/v1/photos", None, only(*UPLOADERS, outside="ok")),
+    "api.photo_get": ("GET", lambda c, t: f"/api/v1/photos/{c.photo[t]}", None, only(*UPLOADERS)),
+    "root.healthz": ("GET", lambda c, t: "/healthz", None, everyone),
+}
+# What must not appear in an answer about the other township.
+HIDDEN_MARK = {"api.grid_at": "330326101001001", "api.region_roots": "330326101"}
+COUNTER = itertools.count()
+
+
+def test_every_route_is_in_the_matrix(app):
+    routes = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint in DOCS}
+    assert routes - set(MATRIX) == set(), "routes without a permission expectation"
+    assert set(MATRIX) - routes == set(), "expectations for routes that do not exist"
+
+
+class World:
+    """Two of everything: one in township 昆阳镇 (in) and one in 鳌江镇 (out)."""
+
+    def __init__(self, app, houses, make_user):
+        self.app = app
+        for name in ("owner", "other-landlord"):
+            make_user("landlord", username=name)
+        for name in ("tenant-in", "tenant-out"):
+            make_user("tenant", username=name)
+        self.house = {
+            IN: houses.add("A1-1", landlord="owner", max_occupants=6),
+            OUT: houses.add("B1-1", landlord="other-landlord", max_occupants=6),
+        }
+        self.declared = {IN: houses.add("A1-2", status="declared", landlord="owner"), OUT: self._second_unit(houses)}
+        self.plates = {t: houses.plate(self.house[t]) for t in (IN, OUT)}
+        with app.test_request_context():
+            from backend.tenancy.operations import check_in
+
+            users = {u.username: u for u in db.session.scalars(select(User))}
+            self.user_ids = {name: u.id for name, u in users.items()}
+            self.tenancy, self.person, self.photo = {}, {}, {}
+            for t, tenant in ((IN, "tenant-in"), (OUT, "tenant-out")):
+                tenancy = check_in(
+                    users[tenant],
+                    self.plates[t][0],
+                    {**person(1 if t == IN else 2), "move_in": date.today().isoformat()},
+                )
+                self.tenancy[t], self.person[t] = tenancy.id, tenancy.person_id
+            self.task = {
+                t: db.session.scalar(select(VerificationTask.id).where(VerificationTask.house_id == self.declared[t]))
+                for t in (IN, OUT)
+            }
+            self.obligation = {
+                t: db.session.scalar(select(Obligation.id).where(Obligation.house_id == self.house[t]))
+                for t in (IN, OUT)
+            }
+            folder = Path(app.instance_path) / "photos"
+            folder.mkdir(parents=True, exist_ok=True)
+            for t, owner in ((IN, "owner"), (OUT, "other-landlord")):
+                sha = f"{t:0>64}"
+                (folder / f"{sha}.jpg").write_bytes(jpeg())
+                photo = Photo(
+                    sha256=sha, width=64, height=48, size=10, uploaded_by_id=users[owner].id, house_id=self.house[t]
+                )
+                db.session.add(photo)
+                db.session.flush()
+                self.photo[t] = photo.id
+            db.session.commit()
+        self.sessions = {}
+
+    def _second_unit(self, houses):
+        from backend.addresses.models import Address
+        from backend.houses.operations import register_house
+
+        with self.app.app_context():
+            address = db.session.scalar(select(Address).where(Address.code == "B1-1"))
+            owner = db.session.scalar(select(User).where(User.username == "other-landlord"))
+            house = register_house(address, landlord=owner, max_occupants=2, unit_label="北间")
+            db.session.commit()
+            return house.id
+
+    def token(self, target):
+        from conftest import house_plate
+
+        from backend.doorplates.operations import token_of
+        from backend.houses.models import House
+
+        with self.app.app_context():
+            return token_of(house_plate(db.session.get(House, self.house[target])))
+
+    def short_code(self, target):
+        return self.plates[target][1]
+
+    def session_of(self, target):
+        """My current session (in), or another user's (out)."""
+        if target == IN:
+            sessions = self.auth.client.get("/api/v1/me/sessions").get_json() or {}
+            return next((s["id"] for s in sessions.get("sessions", []) if s["current"]), 0)
+        with self.app.app_context():
+            other = db.session.scalar(select(UserSession.id).where(UserSession.user_id == self.user_ids["tenant-out"]))
+        return other or 999_999
+
+
+def _login(app, role, make_user, n):
+    from conftest import Auth
+
+    auth = Auth(app.test_client())
+    if role != "anonymous":
+        username = {"landlord": "owner", "tenant": "tenant-in"}.get(role)
+        username = username or make_user(role, SCOPES.get(role), username=f"{role}-{n}")
+        assert auth.login(username, "correct-horse-battery").status_code == 200
+    return auth
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_permission_matrix(app, houses, make_user, endpoint):
+    method, path, body, expect = MATRIX[endpoint]
+    world = World(app, houses, make_user)
+    with app.app_context():
+        world.user_ids = {u.username: u.id for u in db.session.scalars(select(User))}
+    unexpected = []
+    n = 0
+    # Denials first, then the allowed requests, so a successful write cannot hide a later wrong answer.
+    cases = sorted(((r, t) for r in ROLES for t in (IN, OUT)), key=lambda rt: expect(*rt) == "ok")
+    for role, target in cases:
+        n += 1
+        world.auth = auth = _login(app, role, make_user, n)
+        url = path(world, target)
+        if endpoint == "api.photo_upload":
+            resp = auth.client.post(
+                url,
+                data={"photo": (io.BytesIO(jpeg()), "p.jpg")},
+                headers={"X-CSRF-Token": auth.csrf or ""},
+                content_type="multipart/form-data",
+            )
+        elif method == "GET":
+            resp = auth.client.get(url)
+        else:
+            resp = auth.post(url, json=body(world, target) if body else {})
+        text = resp.get_data().decode("utf-8", "replace")  # also drains streamed answers (the PDF)
+        want, got = expect(role, target), resp.status_code
+        if want == "ok":
+            good = got < 500 and got not in (401, 403, 404)
+        elif want == "hidden":
+            mark = HIDDEN_MARK.get(endpoint) or _outside_mark(world, endpoint)
+            good = got == 200 and mark not in text
+        else:
+            good = got == want
+        if not good:
+            unexpected.append((role, target, want, got, text[:160]))
+    assert unexpected == []
+
+
+def _outside_mark(world, endpoint):
+    """A string only the outside object's JSON would contain."""
+    if endpoint == "api.house_list":
+        return f'"id":{world.house[OUT]},'
+    if endpoint == "api.task_list":
+        return f'"house_id":{world.declared[OUT]},'
+    if endpoint == "api.tenancy_list":
+        return f'"id":{world.tenancy[OUT]},'
+    if endpoint == "api.obligation_list":
+        return f'"id":{world.obligation[OUT]},'
+    raise AssertionError(f"no outside mark for {endpoint}")
