@@ -310,11 +310,9 @@ def test_permission_matrix(app, houses, make_user, endpoint):
     with app.app_context():
         world.user_ids = {u.username: u.id for u in db.session.scalars(select(User))}
     unexpected = []
-    n = 0
     # Denials first, then the allowed requests, so a successful write cannot hide a later wrong answer.
     cases = sorted(((r, t) for r in ROLES for t in (IN, OUT)), key=lambda rt: expect(*rt) == "ok")
-    for role, target in cases:
-        n += 1
+    for n, (role, target) in enumerate(cases):
         world.auth = auth = _login(app, role, make_user, n)
         url = path(world, target)
         if endpoint == "api.photo_upload":
