@@ -1,17 +1,20 @@
 """Demo rentals: houses with doorplates in every state, a few fire notices, one replaced plate."""
 
 import random
+from types import SimpleNamespace
 from datetime import date, timedelta
 
 from sqlalchemy import select, update
+from stdnum.cn import ric
 
 from backend.addresses.models import Address
 from backend.doorplates.models import Doorplate
-from backend.doorplates.operations import activate, revoke, url_of
+from backend.doorplates.operations import activate, revoke, token_of, url_of
 from backend.extensions import db
 from backend.fire.models import FireNotice
 from backend.houses.models import House
 from backend.houses.operations import register_house
+from backend.tenancy.operations import check_in, decide
 from backend.obligations.operations import start_monthly_confirmation
 from backend.types import utcnow
 from backend.verification.models import VerificationTask
@@ -41,6 +44,8 @@ def seed_houses(landlord, fire_officer) -> list[Doorplate]:
             _notice(house, fire_officer, "penalty", "逾期未整改,依法责令停止出租", None)
         if n == 2:
             revoke(plate, "damaged")  # its first print is void: scanning it says "replaced"
+        if house.status == "active":
+            _tenants(house, landlord, rng, n)
         made.append(plate)
     db.session.flush()
     return made
@@ -54,6 +59,32 @@ def seed_as_verified(house, plate) -> None:
         update(VerificationTask).where(VerificationTask.house_id == house.id).values(state="done", closed_at=utcnow())
     )
     start_monthly_confirmation(house)
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超"]
+HOMETOWNS = ["522422", "430524", "430503", "510722", "330326"]  # where Wenzhou's new residents come from
+
+
+def _person(rng, n) -> dict:
+    base = f"{rng.choice(HOMETOWNS)}{rng.randint(1988, 2004)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{n % 1000:03d}"
+    return {
+        "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+        "id_number": base + ric.calc_check_digit(base + "0"),
+        "phone": f"1{rng.choice('3578')}{rng.randint(0, 999_999_999):09d}",
+    }
+
+
+def _tenants(house, landlord, rng, n) -> None:
+    """Up to the house's capacity minus one: most confirmed, the last one waiting for the landlord."""
+    door = SimpleNamespace(id=None, role="tenant", is_authenticated=False)  # registered at the door, no account
+    token = token_of(db.session.scalar(select(Doorplate).where(Doorplate.house_id == house.id)))
+    count = rng.randint(0, max(0, house.max_occupants - 1))
+    for i in range(count):
+        person = _person(rng, n * 10 + i)
+        tenancy = check_in(door, token, {**person, "room": f"{i + 1}0{i + 1}", "move_in": date.today().isoformat()})
+        if i < count - 1 or count == 1:
+            decide(landlord, tenancy, True)
 
 
 def _notice(house, officer, kind, title, days):

@@ -26,7 +26,7 @@ class Replaced(MenpaiError):
     status, code = 410, "doorplate_replaced"
 
 
-def _problem(found):
+def problem(found):
     if found.result == "revoked":
         raise Replaced("doorplate.replaced")
     raise NotFound("doorplate.invalid", code="doorplate_invalid")
@@ -75,7 +75,7 @@ def _payload(found) -> dict:
     return out
 
 
-def _fix():
+def scan_position():
     """A staff app may send where it stood (lon, lat); nobody else's position is kept."""
     try:
         lon, lat = float(request.args["lon"]), float(request.args["lat"])
@@ -95,10 +95,10 @@ def _fix():
 )
 def doorplate_scan(token):
     found = resolve_token(token)
-    record_scan(found, "api", current_user, *_fix())
+    record_scan(found, "api", current_user, *scan_position())
     commit_scan()
     if found.result != "ok":
-        _problem(found)
+        problem(found)
     return _payload(found)
 
 
@@ -118,7 +118,7 @@ def doorplate_by_code(code):
     record_scan(found, "short_code", current_user)
     commit_scan()
     if found.result != "ok":
-        _problem(found)
+        problem(found)
     return _payload(found)
 
 

@@ -9,6 +9,7 @@ from flask import current_app
 from backend.doorplates.token import ALPHABET
 
 KEY_FILE = "doorplate_keys.json"
+CACHE = "menpai.doorplate_keys"
 
 
 def _key_file() -> Path:
@@ -40,9 +41,12 @@ def _config() -> tuple[str, dict[str, str]]:
 
 
 def signing_keys() -> dict[str, bytes]:
-    """Every key id that verifies plates -> its secret."""
-    _, keys = _config()
-    return {kid: bytes.fromhex(secret) for kid, secret in keys.items()}
+    """Every key id that verifies plates -> its secret (read once per app: every scan needs them)."""
+    cached = current_app.extensions.get(CACHE)
+    if cached is None:
+        _, keys = _config()
+        cached = current_app.extensions[CACHE] = {kid: bytes.fromhex(secret) for kid, secret in keys.items()}
+    return cached
 
 
 def current_key_id() -> str:
@@ -63,4 +67,5 @@ def add_key() -> str:
     data["keys"][free[0]] = secrets.token_hex(32)
     data["current"] = free[0]
     _write_file(data)
+    current_app.extensions.pop(CACHE, None)
     return free[0]

@@ -24,12 +24,12 @@ def commit_scan() -> None:
     db.session.commit()
 
 
-def _page(found: Resolution):
+def _page(found: Resolution, token: str | None = None):
     if found.result != "ok":
         address = found.plate.address if found.result == "revoked" else None
         html = render_template("doorplate_problem.html", problem=found.result, address=address)
         return html, PROBLEM_STATUS[found.result], {"Cache-Control": "no-store"}
-    token = token_of(found.plate)
+    token = token or token_of(found.plate)
     html = render_template(
         "doorplate.html",
         card=public_card(found.plate),
@@ -51,7 +51,7 @@ def init_app(app):
         if tok is not None and fastscan.available():
             result, plate = fastscan.scan(tok.plate_id, tok.version, "page", *_who(current_user))
             if plate is not None:
-                return _page(Resolution(result, plate, tok.version))
+                return _page(Resolution(result, plate, tok.version), token if result == "ok" else None)
         found = resolve_token(token)
         record_scan(found, "page", current_user)
         response = _page(found)

@@ -7,6 +7,8 @@ from sqlalchemy import exists, select
 from backend.addresses.models import Address
 from backend.api import int_arg, json_body, route
 from backend.auth.scope import require_in_scope, scope_filter
+from backend.doorplates.api import problem, scan_position
+from backend.doorplates.operations import record_scan, resolve_token
 from backend.errors import NotFound, ValidationError
 from backend.extensions import db
 from backend.houses.card import house_card
@@ -16,6 +18,7 @@ from backend.houses.operations import declare_house, own_house, withdraw_house
 from backend.obligations.models import Obligation
 
 LIST_ROLES = ("landlord", "grid_worker", "fire_officer", "police", "supervisor", "admin")
+HOUSE_READERS = LIST_ROLES
 
 
 def visible_house(house_id: int) -> House:
@@ -135,3 +138,23 @@ def house_withdraw(house_id):
     withdraw_house(current_user, house)
     db.session.commit()
     return house_card(house, current_user)
+
+
+@route(
+    "/doorplates/<token>/card",
+    summary="部门监管用码: scan a door, get the house card (staff in scope, the landlord); the scan is recorded",
+    tag="houses",
+    roles=HOUSE_READERS,
+    params=[("lon", "number", False, "where the scan happened"), ("lat", "number", False, "")],
+    response="HouseCard",
+    errors=(404, 410),
+)
+def house_card_by_scan(token):
+    found = resolve_token(token)
+    record_scan(found, "api", current_user, *scan_position())
+    if found.result != "ok":
+        db.session.commit()
+        problem(found)
+    card = house_card(visible_house(found.plate.house_id), current_user)
+    db.session.commit()
+    return card
