@@ -1,8 +1,8 @@
 """Demo rentals: houses with doorplates in every state, a few fire notices, one replaced plate."""
 
 import random
-from types import SimpleNamespace
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import select, update
 from stdnum.cn import ric
@@ -14,8 +14,8 @@ from backend.extensions import db
 from backend.fire.models import FireNotice
 from backend.houses.models import House
 from backend.houses.operations import register_house
-from backend.tenancy.operations import check_in, decide
 from backend.obligations.operations import start_monthly_confirmation
+from backend.tenancy.operations import check_in, decide
 from backend.types import utcnow
 from backend.verification.models import VerificationTask
 
