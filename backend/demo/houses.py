@@ -67,7 +67,8 @@ HOMETOWNS = ["522422", "430524", "430503", "510722", "330326"]  # where Wenzhou'
 
 
 def _person(rng, n) -> dict:
-    base = f"{rng.choice(HOMETOWNS)}{rng.randint(1988, 2004)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{n % 1000:03d}"
+    born = date(rng.randint(1988, 2004), rng.randint(1, 12), rng.randint(1, 28))
+    base = f"{rng.choice(HOMETOWNS)}{born:%Y%m%d}{n % 1000:03d}"
     return {
         "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
         "id_number": base + ric.calc_check_digit(base + "0"),
