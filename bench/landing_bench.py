@@ -1,10 +1,13 @@
-"""Throughput of the scan landing page /d/{token} against a bare Flask route, same gunicorn, same run.
+"""Throughput of the scan landing page /d/{token} and of a staff member's house card by scan, against a bare
+Flask route, same gunicorn, same run.
 
     .venv/bin/python bench/landing_bench.py [--seconds 15] [--connections 8] [--workers 2]
 
 A fresh PostGIS database with the demo town (71 houses), gunicorn with sync workers on 127.0.0.1, wrk (Debian
 package) as the load: first /bare, then /d/{token} over every live plate in random order. Every landing request
-writes a scan row; the bench checks the scans table holds one per request. Result: bench/out/landing.json.
+writes a scan row; the bench checks the scans table holds one per request. Then /api/v1/doorplates/{token}/card
+as the demo supervisor (token check + scan row + house card with masked occupants + audit of the read).
+Result: bench/out/landing.json.
 """
 
 import argparse
@@ -54,6 +57,16 @@ def scans(url) -> int:
         n = conn.execute(text("SELECT count(*) FROM scans")).scalar()
     engine.dispose()
     return n
+
+
+def login_cookie() -> str:
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{PORT}/api/v1/auth/login",
+        data=json.dumps({"username": "supervisor", "password": "menpai-demo"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req) as resp:
+        return resp.headers["Set-Cookie"].split(";")[0]
 
 
 def wrk(path_or_script, seconds, connections):
@@ -126,6 +139,15 @@ def main():
         bare = wrk("/bare", args.seconds, args.connections)
         landing = wrk(str(script), args.seconds, args.connections)
         recorded = scans(url) - before
+        card_script = OUT / "card.lua"
+        card_script.write_text(
+            "tokens = {" + ",".join(f'"{t}"' for t in tokens) + "}\n"
+            f'wrk.headers["Cookie"] = "{login_cookie()}"\n'
+            'request = function() return wrk.format("GET", "/api/v1/doorplates/" .. tokens[math.random(#tokens)] '
+            '.. "/card") end\n'
+        )
+        wrk(str(card_script), 2, args.connections)
+        card = wrk(str(card_script), args.seconds, args.connections)
     finally:
         server.terminate()
         server.wait()
@@ -136,6 +158,8 @@ def main():
         "bare": bare,
         "landing": landing,
         "ratio": round(landing["rps"] / bare["rps"], 2),
+        "card": card,
+        "card_ratio": round(card["rps"] / bare["rps"], 2),
         "landing_page_bytes": len(page),
         "scans_recorded": recorded,
         "scans_expected_at_least": landing["requests"],
