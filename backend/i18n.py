@@ -62,6 +62,18 @@ class _Params(dict):
         return "{" + key + "}"
 
 
+def bound(lang: str | None = None):
+    """t() with the language fixed: for hot pages that ask for dozens of texts."""
+    lang = lang or current_language()
+    texts, fallback = catalog(lang), catalog(FALLBACK)
+
+    def translate(key: str, default: str | None = None, **params) -> str:
+        text = texts.get(key) or fallback.get(key) or default or key
+        return text.format_map(_Params(params)) if params else text
+
+    return translate, lang
+
+
 def init_app(app):
     app.jinja_env.globals["t"] = t
     app.jinja_env.globals["current_language"] = current_language

@@ -5,10 +5,11 @@ import io
 from datetime import date, timedelta
 
 from loop_helpers import answers, declaration, jpeg, person
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend.audit import AuditEvent
 from backend.extensions import db
+from backend.obligations.models import Obligation
 from backend.obligations.operations import sweep
 
 
@@ -94,3 +95,38 @@ def test_the_whole_loop(app, world, login_as):
     assert done.status_code == 200 and done.get_json()["via"] == "scan" and done.get_json()["next"]["state"] == "open"
     assert landlord.client.get(f"/api/v1/houses/{house['id']}").get_json()["colour"] == "green"
     assert landlord.client.get(f"/d/{token}").status_code == 200
+
+
+def test_the_same_person_in_two_houses_at_once_is_flagged(app, houses, login_as):
+    first = houses.plate(houses.add("A1-1", max_occupants=3))[0]
+    second = houses.plate(houses.add("A1-2", max_occupants=3))[0]
+    me = {**person(3), "move_in": date.today().isoformat()}
+    tenant = login_as("tenant")
+    one = tenant.post(f"/api/v1/doorplates/{first}/check-in", json=me).get_json()
+    assert one["duplicate_elsewhere"] is False
+    two = tenant.post(f"/api/v1/doorplates/{second}/check-in", json=me).get_json()
+    assert two["duplicate_elsewhere"] is True
+    again = tenant.post(f"/api/v1/doorplates/{first}/check-in", json=me)
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_checked_in"
+
+
+def test_a_closed_house_refuses_check_in_with_a_clear_message(houses, login_as):
+    token = houses.plate(houses.add("A1-1", status="closed"))[0]
+    resp = login_as("tenant").post(
+        f"/api/v1/doorplates/{token}/check-in", json={**person(0), "move_in": date.today().isoformat()}
+    )
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "house_closed"
+    assert "禁止" in resp.get_json()["error"]["message"]
+
+
+def test_the_sweep_command_is_idempotent(app, houses, runner):
+    houses.add("A1-1")
+    with app.app_context():
+        db.session.execute(
+            update(Obligation).values(due_date=date.today() - timedelta(days=1))
+        )
+        db.session.commit()
+    first = runner.invoke(args=["obligations", "sweep"], env={"MENPAI_LANG": "en"})
+    second = runner.invoke(args=["obligations", "sweep"], env={"MENPAI_LANG": "en"})
+    assert first.exit_code == 0 and "1 obligations" in first.output
+    assert "0 obligations" in second.output

@@ -8,6 +8,7 @@ no other write goes through this connection). Its result must equal the general 
 tests/test_doorplate_landing.py checks on PostGIS.
 """
 
+import psycopg
 from flask import current_app
 from sqlalchemy import BigInteger, Integer, String, and_, bindparam, case, create_engine, func, insert, or_, select
 from sqlalchemy.dialects import postgresql
@@ -73,7 +74,6 @@ def _engine():
             current_app.config["SQLALCHEMY_DATABASE_URI"],
             isolation_level="AUTOCOMMIT",
             pool_size=2,
-            pool_pre_ping=True,
             connect_args={"options": "-c synchronous_commit=off"},
         )
         current_app.extensions[ENGINE_KEY] = engine
@@ -86,6 +86,21 @@ def dispose(app) -> None:
         engine.dispose()
 
 
+def _run(params) -> list[dict]:
+    # Straight from the pool, no Connection wrapper and no pre-ping round trip: this is the hot path.
+    raw = _engine().raw_connection()
+    try:
+        cursor = raw.driver_connection.execute(SQL, params)
+        names = [c.name for c in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    except psycopg.OperationalError:
+        raw.invalidate()
+        raise
+    finally:
+        raw.close()
+    return rows
+
+
 def scan(plate_id: int, version: int, channel: str, user_id=None, role=None) -> tuple[str, PlateView | None]:
     """(result, plate) and the scan row written; ("unknown", None) with nothing written if no such plate."""
     params = {
@@ -96,13 +111,10 @@ def scan(plate_id: int, version: int, channel: str, user_id=None, role=None) -> 
         "user_id": user_id,
         "role": role,
     }
-    raw = _engine().raw_connection()  # straight from the pool: no Connection wrapper on the hot path
     try:
-        cursor = raw.driver_connection.execute(SQL, params)
-        names = [c.name for c in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        raw.close()
+        rows = _run(params)
+    except psycopg.OperationalError:
+        rows = _run(params)  # the pooled connection had gone away (server restart): once more on a fresh one
     if not rows:
         return "unknown", None
     notices = tuple(NoticeView(r["kind"], r["notice_status"], r["title"], r["deadline"]) for r in rows if r["kind"])

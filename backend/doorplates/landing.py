@@ -12,7 +12,7 @@ from backend.doorplates.card import public_card
 from backend.doorplates.operations import Resolution, record_scan, resolve_short_code, resolve_token, token_of
 from backend.doorplates.token import ShortCodeError
 from backend.extensions import db
-from backend.i18n import t
+from backend.i18n import bound, t
 
 PROBLEM_STATUS = {"tampered": 404, "unknown": 404, "revoked": 410}
 
@@ -24,10 +24,15 @@ def commit_scan() -> None:
     db.session.commit()
 
 
+def _texts() -> dict:
+    translate, lang = bound()
+    return {"t": translate, "current_language": lambda: lang}
+
+
 def _page(found: Resolution, token: str | None = None):
     if found.result != "ok":
         address = found.plate.address if found.result == "revoked" else None
-        html = render_template("doorplate_problem.html", problem=found.result, address=address)
+        html = render_template("doorplate_problem.html", problem=found.result, address=address, **_texts())
         return html, PROBLEM_STATUS[found.result], {"Cache-Control": "no-store"}
     token = token or token_of(found.plate)
     html = render_template(
@@ -35,6 +40,7 @@ def _page(found: Resolution, token: str | None = None):
         card=public_card(found.plate),
         checkin_url=f"/app/#/check-in/{token}",
         staff_url=f"/app/#/login?next={quote('/d/' + token)}",
+        **_texts(),
     )
     # Never cached: the colour and the notices change, and every scan is counted.
     return html, 200, {"Cache-Control": "no-store"}
