@@ -122,9 +122,7 @@ def test_a_closed_house_refuses_check_in_with_a_clear_message(houses, login_as):
 def test_the_sweep_command_is_idempotent(app, houses, runner):
     houses.add("A1-1")
     with app.app_context():
-        db.session.execute(
-            update(Obligation).values(due_date=date.today() - timedelta(days=1))
-        )
+        db.session.execute(update(Obligation).values(due_date=date.today() - timedelta(days=1)))
         db.session.commit()
     first = runner.invoke(args=["obligations", "sweep"], env={"MENPAI_LANG": "en"})
     second = runner.invoke(args=["obligations", "sweep"], env={"MENPAI_LANG": "en"})

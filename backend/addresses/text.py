@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Spellings people type after a number for the same thing → the registry's word ("3栋" → "3幢").
 SYNONYMS = ((re.compile(r"(\d[a-z]?)(?:号楼|栋|座)"), r"\1幢"), (re.compile(r"(\d[a-z]?)(?:房|号房)"), r"\1室"))
@@ -11,8 +12,12 @@ _TOKEN = re.compile(r"\d+[a-z]?(?:号楼|号|幢|单元|层|室|弄)?|[^\d\s]+")
 _NUMBER_WITH_UNIT = re.compile(r"^\d+[a-z]?(号|幢|单元|层|室|弄)$")
 
 
+@lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
-    """NFKC (full-width digits → ASCII), lower case, no blanks or LIKE wildcards, synonyms unified."""
+    """NFKC (full-width digits → ASCII), lower case, no blanks or LIKE wildcards, synonyms unified.
+
+    Memoised: an import normalises the same few thousand road, compound and region names over and over.
+    """
     text = unicodedata.normalize("NFKC", text or "").lower()
     text = re.sub(r"[\s%_\\|,，。·\-—]+", " ", text).strip()
     for typed, canonical in SYNONYMS:
@@ -44,13 +49,24 @@ def parts(region_names: list[str], fields: dict) -> list[str]:
     return [p for p in out if p]
 
 
+def texts(region_names: list[str], fields: dict) -> tuple[str, str]:
+    """(full text, search text) from one parts() call: what the importer stores for every row."""
+    p = parts(region_names, fields)
+    return "".join(p), _search_text(p)
+
+
 def full_text(region_names: list[str], fields: dict) -> str:
     return "".join(parts(region_names, fields))
 
 
 def search_text(region_names: list[str], fields: dict) -> str:
     """Parts joined by a separator so '12号' can be matched whole and not inside '112号'."""
-    return SEP + SEP.join(normalise(p) for p in parts(region_names, fields)) + SEP
+    return _search_text(parts(region_names, fields))
+
+
+def _search_text(parts_: list[str]) -> str:
+    # Parts are normalised again: region names come as stored, and removing blanks can form a synonym.
+    return SEP + SEP.join(map(normalise, parts_)) + SEP
 
 
 def query_terms(query: str) -> list[tuple[str, int]]:

@@ -73,6 +73,7 @@ def attach_photos(user, photo_ids, **owner) -> None:
         Photo.uploaded_by_id == user.id,
         Photo.house_id.is_(None),
         Photo.verification_id.is_(None),
+        Photo.notice_item_id.is_(None),
     )
     found = set(db.session.scalars(select(Photo.id).where(*free)))
     if found != set(photo_ids):

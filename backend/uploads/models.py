@@ -21,6 +21,7 @@ class Photo(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # What it is evidence of, once attached: a house (declaration) or a verification.
+    # What it is evidence of, once attached: a house (declaration), a verification or a rectification item.
     house_id: Mapped[int | None] = mapped_column(ForeignKey("houses.id"), index=True)
     verification_id: Mapped[int | None] = mapped_column(ForeignKey("verifications.id"), index=True)
+    notice_item_id: Mapped[int | None] = mapped_column(ForeignKey("notice_items.id"), index=True)
