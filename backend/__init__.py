@@ -42,6 +42,7 @@ def create_app(test_config=None):
     from backend.demo import cli as demo_cli
     from backend.doorplates import cli as doorplates_cli
     from backend.doorplates import landing
+    from backend.fire import cli as fire_cli
     from backend.obligations import cli as obligations_cli
     from backend.regions import cli as regions_cli
 
@@ -54,4 +55,5 @@ def create_app(test_config=None):
     demo_cli.init_app(app)
     doorplates_cli.init_app(app)
     obligations_cli.init_app(app)
+    fire_cli.init_app(app)
     return app

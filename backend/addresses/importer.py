@@ -99,31 +99,81 @@ def check_row(fields: dict, regions: dict):
 
 
 def _values(fields: dict, regions: dict, now) -> dict:
+    """One row to write: the table's columns, with the point as lon/lat (each writer makes the geometry)."""
     region_id, _, names = regions[fields["region_code"]]
     comp = {c: (fields.get(c) or None) for c in COMPONENTS}
+    full, search = text.texts(names, comp)
     return {
         "code": fields["code"],
         "region_id": region_id,
         "scope_code": fields["region_code"],
         **comp,
-        "full_text": text.full_text(names, comp),
-        "search_text": text.search_text(names, comp),
-        "point": point(float(fields["lon"]), float(fields["lat"])),
+        "full_text": full,
+        "search_text": search,
+        "lon": float(fields["lon"]),
+        "lat": float(fields["lat"]),
         "created_at": now,
         "updated_at": now,
     }
 
 
+# Columns a re-import overwrites; id, code, created_at and grid_id stay (the grid is re-assigned after).
+KEEP = frozenset({"id", "code", "created_at", "grid_id"})
+UPDATED = tuple(c.name for c in Address.__table__.columns if c.name not in KEEP)
+# Columns the importer writes, as _values gives them (the point as lon, lat).
+WRITTEN = ("code", *(c for c in UPDATED if c != "point"), "created_at")
+STAGING = "addresses_staging"
+
+
 def _upsert(rows: list[dict]) -> None:
-    """INSERT … ON CONFLICT (code) DO UPDATE: re-import updates in place, the grid is re-assigned after."""
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    """Write one batch: INSERT … ON CONFLICT (code) DO UPDATE, so a re-import updates rows in place."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        _upsert_copy(rows)
+    else:
+        _upsert_executemany(rows)
+
+
+def _upsert_executemany(rows: list[dict]) -> None:
+    """Any backend (SQLite): one executemany of the batch."""
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(Address.__table__)
-    keep = {"id", "code", "created_at", "grid_id"}
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["code"],
-        set_={c.name: stmt.excluded[c.name] for c in Address.__table__.columns if c.name not in keep},
-    )
-    db.session.execute(stmt, rows)
+    stmt = stmt.on_conflict_do_update(index_elements=["code"], set_={c: stmt.excluded[c] for c in UPDATED})
+    db.session.execute(stmt, [_with_point(r) for r in rows])
+
+
+def _with_point(row: dict) -> dict:
+    out = {k: v for k, v in row.items() if k not in ("lon", "lat")}
+    out["point"] = point(row["lon"], row["lat"])
+    return out
+
+
+_STAGE_SQL = (
+    f"CREATE TEMP TABLE {STAGING} ON COMMIT DROP AS "
+    f"SELECT {', '.join(WRITTEN)}, NULL::float8 AS lon, NULL::float8 AS lat FROM addresses WITH NO DATA"
+)
+_COPY_SQL = f"COPY {STAGING} ({', '.join(WRITTEN)}, lon, lat) FROM STDIN"
+_MERGE_SQL = (
+    f"INSERT INTO addresses ({', '.join(WRITTEN)}, point) "
+    f"SELECT {', '.join(WRITTEN)}, ST_SetSRID(ST_MakePoint(lon, lat), 4326) FROM {STAGING} "
+    f"ON CONFLICT (code) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in UPDATED)}"
+)
+
+
+def _upsert_copy(rows: list[dict]) -> None:
+    """PostgreSQL: COPY the batch into a temporary staging table, then one INSERT … SELECT … ON CONFLICT.
+
+    Runs on the session's own connection and transaction, so the import stays all-or-nothing; the staging
+    table is dropped after the batch (and by ON COMMIT DROP / rollback if the batch fails half-way).
+    """
+    columns = (*WRITTEN, "lon", "lat")
+    conn = db.session.connection().connection.driver_connection
+    with conn.cursor() as cur:
+        cur.execute(_STAGE_SQL)
+        with cur.copy(_COPY_SQL) as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+        cur.execute(_MERGE_SQL)
+        cur.execute(f"DROP TABLE {STAGING}")
 
 
 def import_file(path, actor=None, accept_valid=False, progress: Callable[[int], None] | None = None) -> dict:

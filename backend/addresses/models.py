@@ -19,6 +19,13 @@ class Address(db.Model):
     __tablename__ = "addresses"
     __table_args__ = (
         Index("ix_addresses_scope_code_prefix", "scope_code", postgresql_ops={"scope_code": "varchar_pattern_ops"}),
+        # Trigram index for search's LIKE '%…%' terms (pg_trgm). PostgreSQL only: SQLite has no such index.
+        Index(
+            "ix_addresses_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -226,4 +226,84 @@ SCHEMAS = {
         {"token": {"type": "string", "description": "the scanned doorplate token: done at the door"}}, required=[]
     ),
     "Photo": _obj({"id": _int, "width": _int, "height": _int, "size": _int}),
+    "NoticeIssue": _obj(
+        {
+            "kind": {"enum": ["reminder", "rectification", "penalty"]},
+            "title": _str,
+            "body": _str,
+            "legal_basis": {"type": "string", "description": "rectification and penalty"},
+            "deadline": {"type": "string", "format": "date", "description": "rectification"},
+            "items": {
+                "type": "array",
+                "items": _obj({"description": _str, "standard": _str}, required=["description"]),
+            },
+            "amount": {"type": "number", "description": "penalty, yuan"},
+            "decision_number": {"type": "string", "description": "penalty"},
+            "client_id": _str,
+        },
+        required=["kind", "title"],
+    ),
+    "Notice": _obj(
+        {
+            "id": _int,
+            "house_id": _int,
+            "kind": _str,
+            "status": _str,
+            "title": _str,
+            "deadline": _nstr,
+            "days_left": {"type": ["integer", "null"]},
+            "items": {"type": "array", "items": {"type": "object"}},
+        },
+        required=["id", "house_id", "kind", "status", "title"],
+    ),
+    "NoticeList": _obj({"notices": {"type": "array", "items": {"$ref": "#/components/schemas/Notice"}}}),
+    "Evidence": _obj(
+        {
+            "items": {
+                "type": "array",
+                "items": _obj({"item_id": _int, "note": _str, "photos": {"type": "array", "items": _int}}),
+            },
+            "client_id": _str,
+        },
+        required=["items"],
+    ),
+    "Reinspect": _obj(
+        {
+            "results": {"type": "object", "description": "item id -> passed | failed"},
+            "deadline": {"type": "string", "format": "date", "description": "for the failed items"},
+            "client_id": _str,
+        },
+        required=["results"],
+    ),
+    "Reinspection": _obj(
+        {"notice": {"$ref": "#/components/schemas/Notice"}, "follow_up": {"type": ["object", "null"]}}
+    ),
+    "Escalate": _obj(
+        {"house_action": {"enum": ["suspend", "close", None]}, "penalty": {"type": "object"}, "client_id": _str},
+        required=[],
+    ),
+    "NoticeClose": _obj({"outcome": {"enum": ["resolved", "cancelled"]}}),
+    "HouseStatus": _obj({"status": {"enum": ["suspended", "closed", "active"]}, "reason": _str}),
+    "HouseStatusResult": _obj({"id": _int, "status": _str, "occupants_count": _int}),
+    "CampaignRun": _obj(
+        {
+            "region": _str,
+            "kind": {"enum": ["reminder", "rectification"]},
+            "title": _str,
+            "body": _str,
+            "deadline": _str,
+            "legal_basis": _str,
+            "items": {"type": "array", "items": {"type": "object"}},
+        },
+        required=["region", "kind", "title"],
+    ),
+    "CampaignResult": _obj(
+        {
+            "campaign_id": _int,
+            "houses": _int,
+            "issued_now": _int,
+            "already_reached": _int,
+            "results": {"type": "array", "items": {"type": "object"}},
+        }
+    ),
 }

@@ -1,0 +1,260 @@
+"""Fire safety in the API: officers issue, re-inspect, escalate and close; landlords read and answer."""
+
+from datetime import date
+
+from flask import request
+from flask_login import current_user
+from sqlalchemy import select
+
+from backend.api import json_body, route
+from backend.auth.scope import scope_filter
+from backend.errors import ValidationError
+from backend.extensions import db
+from backend.fire.campaigns import run_campaign
+from backend.fire.models import OPEN, FireNotice
+from backend.fire.operations import (
+    close_notice,
+    escalate,
+    house_in_scope,
+    issue_notice,
+    mark_delivered,
+    notice_in_scope,
+    own_notice,
+    read_notice,
+    reinspect,
+    set_house_status,
+    submit_rectification,
+)
+from backend.houses.models import House
+from backend.uploads.models import Photo
+
+OFFICER = ("fire_officer",)
+
+
+def notice_json(n: FireNotice, detail=False) -> dict:
+    today = date.today()
+    out = {
+        "id": n.id,
+        "house_id": n.house_id,
+        "kind": n.kind,
+        "status": n.status,
+        "title": n.title,
+        "deadline": n.deadline and n.deadline.isoformat(),
+        "days_left": (n.deadline - today).days if n.deadline else None,
+        "issued_at": n.issued_at.isoformat(),
+        "read_at": n.read_at and n.read_at.isoformat(),
+        "outcome": n.outcome,
+        "parent_id": n.parent_id,
+    }
+    if detail:
+        photos = {}
+        for photo_id, item_id in db.session.execute(
+            select(Photo.id, Photo.notice_item_id).where(Photo.notice_item_id.in_([i.id for i in n.items]))
+        ):
+            photos.setdefault(item_id, []).append(photo_id)
+        out.update(
+            body=n.body,
+            legal_basis=n.legal_basis,
+            amount=float(n.amount) if n.amount is not None else None,
+            decision_number=n.decision_number,
+            items=[
+                {
+                    "id": i.id,
+                    "description": i.description,
+                    "standard": i.standard,
+                    "status": i.status,
+                    "note": i.note,
+                    "photos": photos.get(i.id, []),
+                }
+                for i in n.items
+            ],
+        )
+    return out
+
+
+@route(
+    "/houses/<int:house_id>/notices",
+    "POST",
+    summary="Issue a reminder, rectification order or penalty decision",
+    tag="fire",
+    roles=OFFICER,
+    body="NoticeIssue",
+    response="Notice",
+    status=201,
+    errors=(400, 404, 409),
+)
+def notice_issue(house_id):
+    notice = issue_notice(current_user, house_in_scope(current_user, house_id), json_body())
+    db.session.commit()
+    return notice_json(notice, detail=True), 201
+
+
+@route(
+    "/notices",
+    summary="Notices: a landlord's own (fetching marks them delivered); an officer's in scope, soonest deadline first",
+    tag="fire",
+    roles=("landlord", "fire_officer"),
+    params=[("open", "boolean", False, "1: only open notices"), ("overdue", "boolean", False, "1: only overdue")],
+    response="NoticeList",
+)
+def notice_list():
+    query = select(FireNotice).join(House, FireNotice.house_id == House.id)
+    if current_user.role == "landlord":
+        query = query.where(House.landlord_id == current_user.id)
+    else:
+        query = query.where(scope_filter(current_user, House.scope_code))
+    if request.args.get("open") in ("1", "true"):
+        query = query.where(FireNotice.status.in_(OPEN))
+    if request.args.get("overdue") in ("1", "true"):
+        query = query.where(FireNotice.status.in_(("overdue", "escalated")))
+    notices = db.session.scalars(
+        query.order_by(FireNotice.deadline.is_(None), FireNotice.deadline, FireNotice.id).limit(500)
+    ).all()
+    if current_user.role == "landlord":
+        mark_delivered(notices)
+        db.session.commit()
+    return {"notices": [notice_json(n) for n in notices]}
+
+
+def _visible(notice_id):
+    if current_user.role == "landlord":
+        return own_notice(current_user, notice_id)
+    return notice_in_scope(current_user, notice_id)
+
+
+@route(
+    "/notices/<int:notice_id>",
+    summary="One notice with its items and evidence",
+    tag="fire",
+    roles=("landlord", "fire_officer"),
+    response="Notice",
+    errors=(404,),
+)
+def notice_detail(notice_id):
+    notice = _visible(notice_id)
+    if current_user.role == "landlord":
+        mark_delivered([notice])
+        db.session.commit()
+    return notice_json(notice, detail=True)
+
+
+@route(
+    "/notices/<int:notice_id>/read",
+    "POST",
+    summary="The landlord's read receipt",
+    tag="fire",
+    roles=("landlord",),
+    response="Notice",
+    errors=(404,),
+)
+def notice_read(notice_id):
+    notice = read_notice(current_user, own_notice(current_user, notice_id))
+    db.session.commit()
+    return notice_json(notice, detail=True)
+
+
+@route(
+    "/notices/<int:notice_id>/evidence",
+    "POST",
+    summary="Rectification evidence: a note and photos per item",
+    tag="fire",
+    roles=("landlord",),
+    body="Evidence",
+    response="Notice",
+    errors=(400, 404, 409),
+)
+def notice_evidence(notice_id):
+    notice = submit_rectification(current_user, own_notice(current_user, notice_id), json_body())
+    db.session.commit()
+    return notice_json(notice, detail=True)
+
+
+@route(
+    "/notices/<int:notice_id>/reinspect",
+    "POST",
+    summary="Re-inspection: pass or fail each item; failed items carry over to a new order with a new deadline",
+    tag="fire",
+    roles=OFFICER,
+    body="Reinspect",
+    response="Reinspection",
+    errors=(400, 404, 409),
+)
+def notice_reinspect(notice_id):
+    notice = notice_in_scope(current_user, notice_id)
+    follow = reinspect(current_user, notice, json_body())
+    db.session.commit()
+    return {"notice": notice_json(notice, detail=True), "follow_up": follow and notice_json(follow, detail=True)}
+
+
+@route(
+    "/notices/<int:notice_id>/escalate",
+    "POST",
+    summary="Past the deadline: a penalty decision and/or suspend or close (取缔) the house",
+    tag="fire",
+    roles=OFFICER,
+    body="Escalate",
+    response="Notice",
+    errors=(400, 404, 409),
+)
+def notice_escalate(notice_id):
+    notice = notice_in_scope(current_user, notice_id)
+    escalate(current_user, notice, json_body())
+    db.session.commit()
+    return notice_json(notice, detail=True)
+
+
+@route(
+    "/notices/<int:notice_id>/close",
+    "POST",
+    summary="Close by hand: resolved (e.g. penalty settled) or cancelled",
+    tag="fire",
+    roles=OFFICER,
+    body="NoticeClose",
+    response="Notice",
+    errors=(400, 404, 409),
+)
+def notice_close(notice_id):
+    notice = close_notice(current_user, notice_in_scope(current_user, notice_id), json_body().get("outcome"))
+    db.session.commit()
+    return notice_json(notice, detail=True)
+
+
+@route(
+    "/houses/<int:house_id>/status",
+    "POST",
+    summary="Suspend, close (取缔: red plate, no check-ins) or reopen a house after a passed re-inspection",
+    tag="fire",
+    roles=OFFICER,
+    body="HouseStatus",
+    response="HouseStatusResult",
+    errors=(400, 404, 409),
+)
+def house_status(house_id):
+    data = json_body()
+    status = data.get("status")
+    if status not in ("suspended", "closed", "active"):
+        raise ValidationError(fields={"status": "error.not_a_choice"})
+    reason = data.get("reason")
+    if not isinstance(reason, str) or len(reason.strip()) < 4:
+        raise ValidationError(fields={"reason": "error.reason_too_short"})
+    house = house_in_scope(current_user, house_id)
+    set_house_status(current_user, house, status, reason.strip())
+    db.session.commit()
+    return {"id": house.id, "status": house.status, "occupants_count": house.occupants}
+
+
+@route(
+    "/campaigns",
+    "POST",
+    summary="One notice to every rental in a region in scope; a per-house result",
+    tag="fire",
+    roles=OFFICER,
+    body="CampaignRun",
+    response="CampaignResult",
+    errors=(400, 404),
+)
+def campaign_run():
+    data = json_body()
+    result = run_campaign(current_user, data.get("region"), {k: v for k, v in data.items() if k != "region"})
+    db.session.commit()
+    return result

@@ -1,0 +1,73 @@
+"""Campaigns: one notice to every rental in a region (e.g. "no e-bike charging indoors" to a whole community)."""
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from backend import audit
+from backend.auth.scope import require_in_scope
+from backend.errors import ValidationError
+from backend.extensions import db
+from backend.fire.models import Campaign, CampaignResult
+from backend.fire.operations import issue_notice
+from backend.houses.models import House
+
+TARGETS = ("active", "suspended")  # rentals people live in
+
+
+def run_campaign(officer, region_code: str, data: dict, progress: Callable[[int], None] | None = None) -> dict:
+    """Issue the notice to each rental of the region that this campaign has not reached yet; a per-house result.
+
+    The same campaign (region, kind, title) run again only reaches houses that were not reached before."""
+    if not isinstance(region_code, str) or not region_code:
+        raise ValidationError(fields={"region": "error.required"})
+    require_in_scope(officer, region_code)
+    if data.get("kind") not in ("reminder", "rectification"):
+        raise ValidationError(fields={"kind": "error.not_a_choice"})
+    title = data.get("title")
+    campaign = db.session.scalar(
+        select(Campaign).where(
+            Campaign.region_code == region_code, Campaign.kind == data["kind"], Campaign.title == title
+        )
+    )
+    if campaign is None:
+        campaign = Campaign(
+            region_code=region_code, kind=data["kind"], title=title, body=data.get("body"), created_by_id=officer.id
+        )
+        db.session.add(campaign)
+        db.session.flush()
+    reached = set(db.session.scalars(select(CampaignResult.house_id).where(CampaignResult.campaign_id == campaign.id)))
+    houses = db.session.scalars(
+        select(House).where(House.scope_code.like(region_code + "%"), House.status.in_(TARGETS)).order_by(House.id)
+    ).all()
+    issued = 0
+    for house in houses:
+        if house.id not in reached:
+            notice = issue_notice(officer, house, data, campaign_id=campaign.id)
+            db.session.add(
+                CampaignResult(
+                    campaign_id=campaign.id,
+                    house_id=house.id,
+                    notice_id=notice.id,
+                    outcome="issued" if house.landlord_id else "no_landlord",
+                )
+            )
+            issued += 1
+        if progress:
+            progress(1)
+    db.session.flush()
+    audit.record(
+        "campaign.run", actor=officer, target=campaign, region_code=region_code, issued=issued, houses=len(houses)
+    )
+    results = db.session.execute(
+        select(CampaignResult.house_id, CampaignResult.notice_id, CampaignResult.outcome)
+        .where(CampaignResult.campaign_id == campaign.id)
+        .order_by(CampaignResult.house_id)
+    ).all()
+    return {
+        "campaign_id": campaign.id,
+        "houses": len(houses),
+        "issued_now": issued,
+        "already_reached": len(houses) - issued,
+        "results": [{"house_id": h, "notice_id": n, "outcome": o} for h, n, o in results],
+    }

@@ -1,0 +1,351 @@
+"""Fire notices (消防): issue, deliver, read, submit evidence, re-inspect, escalate, close and reopen a house.
+
+Plain functions: they flush, audit and queue notifications in the caller's transaction; the caller commits.
+A notice reaches the landlord three ways (backend/notify): the in-app inbox always, Web Push when subscribed,
+and SMS for anything with a deadline (Chrome's push service is unreachable in mainland China, WeChat has none).
+"""
+
+from datetime import date, timedelta
+
+from sqlalchemy import select, update
+
+from backend import audit
+from backend.auth.scope import in_scope
+from backend.errors import Conflict, NotFound, ValidationError
+from backend.extensions import db
+from backend.fire.models import KINDS, FireNotice, NoticeItem
+from backend.forms import Form
+from backend.houses.models import House
+from backend.notify.outbox import notify
+from backend.types import utcnow
+from backend.uploads.models import Photo
+
+REMIND_DAYS_BEFORE = 3
+MAX_DEADLINE_DAYS = 365
+
+
+def house_in_scope(officer, house_id: int) -> House:
+    house = db.session.get(House, house_id)
+    if house is None or not in_scope(officer, house.scope_code):
+        raise NotFound()
+    return house
+
+
+def notice_in_scope(officer, notice_id: int) -> FireNotice:
+    notice = db.session.get(FireNotice, notice_id)
+    if notice is None:
+        raise NotFound()
+    house_in_scope(officer, notice.house_id)
+    return notice
+
+
+def own_notice(landlord, notice_id: int) -> FireNotice:
+    notice = db.session.get(FireNotice, notice_id)
+    if notice is None or db.session.get(House, notice.house_id).landlord_id != landlord.id:
+        raise NotFound()
+    return notice
+
+
+def _tell(house: House, notice: FireNotice, event: str, title: str, body: str) -> None:
+    if house.landlord_id:
+        notify(
+            house.landlord_id,
+            title,
+            body,
+            f"/app/#/notices/{notice.id}",
+            notice_id=notice.id,
+            sms=notice.deadline is not None,
+            dedup_key=f"notice:{notice.id}:{event}",
+        )
+
+
+def _items(form: Form, required: bool) -> list[dict]:
+    raw = form.data.get("items")
+    if raw is None or raw == []:
+        if required:
+            form.errors.setdefault("items", "error.required")
+        return []
+    if not isinstance(raw, list) or len(raw) > 30 or not all(isinstance(i, dict) for i in raw):
+        form.errors.setdefault("items", "error.notice_items")
+        return []
+    items = []
+    for item in raw:
+        description, standard = item.get("description"), item.get("standard")
+        if not isinstance(description, str) or not 2 <= len(description.strip()) <= 500:
+            form.errors.setdefault("items", "error.notice_items")
+            return []
+        if standard is not None and (not isinstance(standard, str) or len(standard) > 500):
+            form.errors.setdefault("items", "error.notice_items")
+            return []
+        items.append({"description": description.strip(), "standard": (standard or "").strip() or None})
+    return items
+
+
+def _deadline(form: Form, required: bool, today: date) -> date | None:
+    deadline = form.date("deadline", required=required)
+    if deadline and not today < deadline <= today + timedelta(days=MAX_DEADLINE_DAYS):
+        form.errors.setdefault("deadline", "error.deadline_window")
+    return deadline
+
+
+def issue_notice(officer, house: House, data: dict, campaign_id=None, today: date | None = None) -> FireNotice:
+    """A reminder, a rectification order (items, deadline, legal basis) or a penalty (amount, basis, number)."""
+    today = today or date.today()
+    form = Form(data)
+    kind = form.str("kind", choices=KINDS)
+    title = form.str("title", max_length=200)
+    body = form.str("body", required=False, max_length=5000)
+    basis = form.str("legal_basis", required=kind in ("rectification", "penalty"), max_length=500)
+    deadline = _deadline(form, kind == "rectification", today)
+    items = _items(form, required=kind == "rectification")
+    amount = form.float("amount", 0.01, 10_000_000, required=kind == "penalty")
+    number = form.str("decision_number", required=kind == "penalty", max_length=64)
+    form.done()
+    if house.status in ("withdrawn", "rejected"):
+        raise Conflict("error.house_not_live")
+    notice = FireNotice(
+        house_id=house.id,
+        kind=kind,
+        title=title,
+        body=body,
+        legal_basis=basis,
+        deadline=deadline,
+        amount=amount if kind == "penalty" else None,
+        decision_number=number if kind == "penalty" else None,
+        issued_by_id=officer.id,
+        campaign_id=campaign_id,
+    )
+    notice.items = [NoticeItem(position=n, **item) for n, item in enumerate(items, start=1)]
+    db.session.add(notice)
+    db.session.flush()
+    audit.record(
+        "notice.issue",
+        actor=officer,
+        target=notice,
+        region_code=house.scope_code,
+        kind=kind,
+        house_id=house.id,
+        deadline=deadline and deadline.isoformat(),
+    )
+    _tell(house, notice, "issued", title, body or "")
+    return notice
+
+
+def mark_delivered(notices) -> None:
+    """The landlord's app fetched them: issued → delivered."""
+    now = utcnow()
+    for n in notices:
+        if n.status == "issued":
+            n.status, n.delivered_at = "delivered", now
+
+
+def read_notice(landlord, notice: FireNotice) -> FireNotice:
+    """The landlord opened it (a read receipt). A reminder needs nothing more: it is done once read."""
+    if notice.read_at is None:
+        notice.read_at = utcnow()
+        notice.delivered_at = notice.delivered_at or notice.read_at
+        if notice.kind == "reminder" and notice.is_open:
+            notice.status, notice.closed_at, notice.outcome = "closed", notice.read_at, "acknowledged"
+        elif notice.status in ("issued", "delivered"):
+            notice.status = "read"
+        audit.record("notice.read", actor=landlord, target=notice)
+    return notice
+
+
+def submit_rectification(landlord, notice: FireNotice, data: dict) -> FireNotice:
+    """Evidence per item: a note and photos taken with the camera. Every open item must be answered."""
+    if notice.kind != "rectification" or notice.status not in ("issued", "delivered", "read", "overdue"):
+        raise Conflict("error.notice_not_awaiting_evidence", code="notice_not_awaiting_evidence")
+    answers = data.get("items")
+    open_items = {i.id: i for i in notice.items if i.status == "open"}
+    if not isinstance(answers, list) or {a.get("item_id") for a in answers if isinstance(a, dict)} != set(open_items):
+        raise ValidationError(fields={"items": "error.evidence_for_every_item"})
+    now = utcnow()
+    for answer in answers:
+        item = open_items[answer["item_id"]]
+        note = answer.get("note")
+        photos = answer.get("photos") or []
+        if not isinstance(note, str) or not note.strip() or len(note) > 1000:
+            raise ValidationError(fields={"items": "error.evidence_note"})
+        if not isinstance(photos, list) or not photos or not all(isinstance(p, int) for p in photos):
+            raise ValidationError(fields={"items": "error.evidence_photos"})
+        _attach(landlord, photos, item.id)
+        item.note, item.status, item.submitted_at = note.strip(), "submitted", now
+    notice.read_at = notice.read_at or now
+    notice.status, notice.submitted_at = "submitted", now
+    db.session.flush()
+    audit.record("notice.submit", actor=landlord, target=notice, items=len(answers))
+    return notice
+
+
+def _attach(user, photo_ids, item_id) -> None:
+    free = (
+        Photo.id.in_(photo_ids),
+        Photo.uploaded_by_id == user.id,
+        Photo.house_id.is_(None),
+        Photo.verification_id.is_(None),
+        Photo.notice_item_id.is_(None),
+    )
+    if set(db.session.scalars(select(Photo.id).where(*free))) != set(photo_ids):
+        raise NotFound("error.unknown_photo", fields={"items": "error.unknown_photo"})
+    db.session.execute(update(Photo).where(Photo.id.in_(photo_ids)).values(notice_item_id=item_id))
+
+
+def reinspect(officer, notice: FireNotice, data: dict, today: date | None = None) -> FireNotice | None:
+    """Pass or fail each submitted item. All passed: closed (accepted). Some failed: closed as partly accepted and
+    a new order with only the failed items and a new deadline (returned)."""
+    today = today or date.today()
+    if notice.kind != "rectification" or notice.status not in ("submitted", "overdue", "escalated"):
+        raise Conflict("error.notice_not_awaiting_inspection", code="notice_not_awaiting_inspection")
+    results = data.get("results")
+    pending = {i.id: i for i in notice.items if i.status in ("submitted", "open")}
+    if (
+        not isinstance(results, dict)
+        or {int(k) for k in results if str(k).isdigit()} != set(pending)
+        or not all(v in ("passed", "failed") for v in results.values())
+    ):
+        raise ValidationError(fields={"results": "error.result_for_every_item"})
+    failed = [pending[int(k)] for k, v in results.items() if v == "failed"]
+    form = Form(data)
+    new_deadline = _deadline(form, bool(failed), today)
+    form.done()
+    now = utcnow()
+    for key, verdict in results.items():
+        item = pending[int(key)]
+        item.status, item.inspected_at = verdict, now
+    notice.status, notice.closed_at, notice.closed_by_id = "closed", now, officer.id
+    notice.outcome = "partly_accepted" if failed else "accepted"
+    audit.record("notice.reinspect", actor=officer, target=notice, outcome=notice.outcome, failed=len(failed))
+    if not failed:
+        db.session.flush()
+        return None
+    follow = FireNotice(
+        house_id=notice.house_id,
+        kind="rectification",
+        title=notice.title,
+        body=notice.body,
+        legal_basis=notice.legal_basis,
+        deadline=new_deadline,
+        parent_id=notice.id,
+        issued_by_id=officer.id,
+    )
+    follow.items = [
+        NoticeItem(position=n, description=i.description, standard=i.standard, carried_from_id=i.id)
+        for n, i in enumerate(failed, start=1)
+    ]
+    db.session.add(follow)
+    db.session.flush()
+    house = db.session.get(House, notice.house_id)
+    _tell(house, follow, "issued", follow.title, "")
+    return follow
+
+
+def escalate(officer, notice: FireNotice, data: dict) -> dict:
+    """Past the deadline: a penalty decision and/or suspending or closing (取缔) the house."""
+    if notice.status not in ("overdue", "escalated"):
+        raise Conflict("error.notice_not_overdue", code="notice_not_overdue")
+    action = data.get("house_action")
+    if action not in (None, "suspend", "close"):
+        raise ValidationError(fields={"house_action": "error.not_a_choice"})
+    house = db.session.get(House, notice.house_id)
+    penalty = None
+    if data.get("penalty") is not None:
+        if not isinstance(data["penalty"], dict):
+            raise ValidationError(fields={"penalty": "error.checklist_shape"})
+        penalty = issue_notice(officer, house, {**data["penalty"], "kind": "penalty"})
+    if action:
+        set_house_status(officer, house, "suspended" if action == "suspend" else "closed", reason=f"notice {notice.id}")
+    if penalty is None and action is None:
+        raise ValidationError(fields={"house_action": "error.escalation_empty"})
+    notice.status, notice.escalated_at = "escalated", utcnow()
+    audit.record("notice.escalate", actor=officer, target=notice, penalty=penalty and penalty.id, house_action=action)
+    return {"penalty": penalty, "house": house}
+
+
+def set_house_status(officer, house: House, status: str, reason: str) -> None:
+    """Suspend or close (取缔: the plate page turns red, check-ins are refused) or reopen a house."""
+    if status == "active":
+        still_open = db.session.scalar(
+            select(FireNotice.id).where(
+                FireNotice.house_id == house.id,
+                FireNotice.kind == "rectification",
+                FireNotice.status.in_(("issued", "delivered", "read", "submitted", "overdue", "escalated")),
+            )
+        )
+        if house.status not in ("suspended", "closed"):
+            raise Conflict("error.house_not_closed", code="house_not_closed")
+        if still_open is not None:
+            raise Conflict("error.reopen_needs_reinspection", code="reopen_needs_reinspection")
+    elif house.status not in ("active", "suspended"):
+        raise Conflict("error.house_not_live")
+    before, house.status = house.status, status
+    db.session.flush()
+    audit.record(
+        f"house.{status}", actor=officer, target=house, region_code=house.scope_code, before=before, reason=reason
+    )
+
+
+def close_notice(officer, notice: FireNotice, outcome: str) -> FireNotice:
+    """An officer closes a notice by hand: a penalty settled (resolved) or a notice withdrawn (cancelled)."""
+    if outcome not in ("resolved", "cancelled"):
+        raise ValidationError(fields={"outcome": "error.not_a_choice"})
+    if not notice.is_open:
+        raise Conflict("error.notice_closed", code="notice_closed")
+    notice.status = "cancelled" if outcome == "cancelled" else "closed"
+    notice.closed_at, notice.closed_by_id, notice.outcome = utcnow(), officer.id, outcome
+    audit.record("notice.close", actor=officer, target=notice, outcome=outcome)
+    return notice
+
+
+def sweep(today: date | None = None) -> dict:
+    """Idempotent, cron-able: mark overdue orders, remind 3 days before and on the due day — each reminder once."""
+    today = today or date.today()
+    awaiting = ("issued", "delivered", "read")
+    overdue = db.session.scalars(
+        select(FireNotice).where(
+            FireNotice.kind == "rectification", FireNotice.status.in_(awaiting), FireNotice.deadline < today
+        )
+    ).all()
+    now = utcnow()
+    for notice in overdue:
+        notice.status, notice.overdue_at = "overdue", now
+        house = db.session.get(House, notice.house_id)
+        _tell(house, notice, "overdue", notice.title, "")
+        if notice.issued_by_id:
+            notify(
+                notice.issued_by_id,
+                notice.title,
+                "",
+                f"/app/#/notices/{notice.id}",
+                notice_id=notice.id,
+                dedup_key=f"notice:{notice.id}:overdue-officer",
+            )
+        audit.record("notice.overdue", target=notice, region_code=house.scope_code)
+    reminded = 0
+    for days, event in ((REMIND_DAYS_BEFORE, "due-soon"), (0, "due-today")):
+        due = db.session.scalars(
+            select(FireNotice).where(
+                FireNotice.kind == "rectification",
+                FireNotice.status.in_(awaiting),
+                FireNotice.deadline == today + timedelta(days=days),
+            )
+        ).all()
+        for notice in due:
+            house = db.session.get(House, notice.house_id)
+            before = reminded
+            if (
+                house.landlord_id
+                and notify(
+                    house.landlord_id,
+                    notice.title,
+                    "",
+                    f"/app/#/notices/{notice.id}",
+                    notice_id=notice.id,
+                    sms=True,
+                    dedup_key=f"notice:{notice.id}:{event}",
+                )
+                is not None
+            ):
+                reminded = before + 1
+    db.session.flush()
+    return {"overdue": len(overdue), "reminded": reminded}
