@@ -7,16 +7,18 @@ Expected outcomes: "ok" (passes the permission check: 2xx, or a domain 400/409 s
 
 import io
 import itertools
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from loop_helpers import answers, declaration, jpeg, person
+from push_helpers import Browser
 from sqlalchemy import select
 
 from backend.api import DOCS
 from backend.auth.models import STAFF_ROLES, User, UserSession
 from backend.extensions import db
+from backend.fire.models import FireNotice, NoticeItem
 from backend.obligations.models import Obligation
 from backend.uploads.models import Photo
 from backend.verification.models import VerificationTask
@@ -198,6 +200,80 @@ MATRIX = {
     "api.photo_upload": ("POST", lambda c, t: "/api/v1/photos", None, only(*UPLOADERS, outside="ok")),
     "api.photo_get": ("GET", lambda c, t: f"/api/v1/photos/{c.photo[t]}", None, only(*UPLOADERS)),
     "root.healthz": ("GET", lambda c, t: "/healthz", None, everyone),
+    "api.notice_issue": (
+        "POST",
+        lambda c, t: f"/api/v1/houses/{c.house[t]}/notices",
+        lambda c, t: {"kind": "reminder", "title": "冬季用电安全提醒"},
+        only("fire_officer"),
+    ),
+    "api.notice_list": (
+        "GET",
+        lambda c, t: "/api/v1/notices",
+        None,
+        only("landlord", "fire_officer", outside="hidden"),
+    ),
+    "api.notice_detail": ("GET", lambda c, t: f"/api/v1/notices/{c.notice[t]}", None, only("landlord", "fire_officer")),
+    "api.notice_read": ("POST", lambda c, t: f"/api/v1/notices/{c.notice[t]}/read", None, only("landlord")),
+    "api.notice_evidence": (
+        "POST",
+        lambda c, t: f"/api/v1/notices/{c.notice[t]}/evidence",
+        lambda c, t: {"items": []},
+        only("landlord"),
+    ),
+    "api.notice_reinspect": (
+        "POST",
+        lambda c, t: f"/api/v1/notices/{c.notice[t]}/reinspect",
+        lambda c, t: {"results": {}},
+        only("fire_officer"),
+    ),
+    "api.notice_escalate": (
+        "POST",
+        lambda c, t: f"/api/v1/notices/{c.notice[t]}/escalate",
+        lambda c, t: {"house_action": "suspend"},
+        only("fire_officer"),
+    ),
+    "api.notice_close": (
+        "POST",
+        lambda c, t: f"/api/v1/notices/{c.notice[t]}/close",
+        lambda c, t: {"outcome": "cancelled"},
+        only("fire_officer"),
+    ),
+    "api.house_status": (
+        "POST",
+        lambda c, t: f"/api/v1/houses/{c.house[t]}/status",
+        lambda c, t: {"status": "suspended", "reason": "权限矩阵测试"},
+        only("fire_officer"),
+    ),
+    "api.campaign_run": (
+        "POST",
+        lambda c, t: "/api/v1/campaigns",
+        lambda c, t: {
+            "region": "330326100001001" if t == IN else "330326101001001",
+            "kind": "reminder",
+            "title": f"提醒 {next(COUNTER)}",
+        },
+        only("fire_officer"),
+    ),
+    "api.push_vapid_public_key": ("GET", lambda c, t: "/api/v1/push/vapid-public-key", None, signed_in),
+    "api.push_subscribe": (
+        "POST",
+        lambda c, t: "/api/v1/push/subscriptions",
+        lambda c, t: Browser(f"https://push.example.test/{next(COUNTER)}").subscription(),
+        signed_in,
+    ),
+    "api.push_unsubscribe": (
+        "POST",
+        lambda c, t: "/api/v1/push/subscriptions/delete",
+        lambda c, t: {"endpoint": "https://push.example.test/none"},
+        signed_in,
+    ),
+    "api.inbox": ("GET", lambda c, t: f"/api/v1/inbox?m={c.inbox_of(OUT)}", None, only(*ROLES[1:], outside="hidden")),
+    "api.inbox_read": (
+        "POST",
+        lambda c, t: f"/api/v1/inbox/{c.inbox_of(t)}/read",
+        None,
+        lambda r, t: 401 if r == "anonymous" else ("ok" if t == IN else 404),
+    ),
 }
 # What must not appear in an answer about the other township.
 HIDDEN_MARK = {"api.grid_at": "330326101001001", "api.region_roots": "330326101"}
@@ -238,6 +314,19 @@ class World:
                     {**person(1 if t == IN else 2), "move_in": date.today().isoformat()},
                 )
                 self.tenancy[t], self.person[t] = tenancy.id, tenancy.person_id
+            self.notice = {}
+            for t in (IN, OUT):
+                notice = FireNotice(
+                    house_id=self.house[t],
+                    kind="rectification",
+                    title="整改通知",
+                    deadline=date.today() + timedelta(days=10),
+                    legal_basis="《消防法》",
+                )
+                notice.items = [NoticeItem(position=1, description="楼道堆放杂物")]
+                db.session.add(notice)
+                db.session.flush()
+                self.notice[t] = notice.id
             self.task = {
                 t: db.session.scalar(select(VerificationTask.id).where(VerificationTask.house_id == self.declared[t]))
                 for t in (IN, OUT)
@@ -291,6 +380,19 @@ class World:
         with self.app.app_context():
             other = db.session.scalar(select(UserSession.id).where(UserSession.user_id == self.user_ids["tenant-out"]))
         return other or 999_999
+
+    def inbox_of(self, target):
+        """A new inbox message of mine (in) or of another user (out)."""
+        from backend.notify.outbox import notify
+
+        me = (self.auth.client.get("/api/v1/me").get_json() or {}).get("user")
+        user_id = me["id"] if target == IN and me else self.user_ids["tenant-out"]
+        with self.app.app_context():
+            message_id = notify(user_id, "权限矩阵", "测试", "/").id
+            db.session.commit()
+        if user_id == self.user_ids["tenant-out"]:
+            self.inbox_out = message_id
+        return message_id
 
 
 def _login(app, role, make_user, n):
@@ -349,6 +451,10 @@ def _outside_mark(world, endpoint):
         return f'"house_id":{world.declared[OUT]},'
     if endpoint == "api.tenancy_list":
         return f'"id":{world.tenancy[OUT]},'
+    if endpoint == "api.notice_list":
+        return f'"id":{world.notice[OUT]},'
+    if endpoint == "api.inbox":
+        return f'"id":{world.inbox_out},'
     if endpoint == "api.obligation_list":
         return f'"id":{world.obligation[OUT]},'
     raise AssertionError(f"no outside mark for {endpoint}")
