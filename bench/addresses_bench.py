@@ -11,7 +11,8 @@ process (bench/gen_addresses.py), import the community/grid boundaries. Then, ti
   (a) import      addresses.importer.import_file (validation pass + batched upsert) + commit
   (b) assign      addresses.assign.assign_grids + commit (first assignment: ~every row changes)
   (c) reassign    assign_grids + commit again (nothing changed)
-  (d) search      20 typed queries through addresses.search.search, median / p95 ms
+  (d) search      20 typed queries through addresses.search.search, median / p95 ms (PostgreSQL: then
+                  EXPLAIN ANALYZE of one query per kind, and show_trgm of CJK text)
 Progress goes to stderr; the result to bench/out/addresses-<N>.json (--profile: cProfile of phase (a)).
 """
 
@@ -188,6 +189,35 @@ def explain_analyze(db) -> dict:
     for key, sql in (("assign", assign.PG_ASSIGN), ("orphans", assign.PG_ORPHANS)):
         out[key] = [r[0] for r in db.session.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql)).all()]
         db.session.rollback()
+    return out
+
+
+def explain_search(db, samples: list[dict]) -> dict:
+    """EXPLAIN (ANALYZE, BUFFERS) of search()'s statement for the first sample query of each kind (PostgreSQL),
+    and whether pg_trgm makes trigrams of CJK text in this database (it needs an LC_CTYPE other than C)."""
+    from sqlalchemy import text
+
+    from backend.addresses.search import search_statement
+
+    out = {
+        "lc_ctype": db.session.execute(
+            text("SELECT datctype FROM pg_database WHERE datname = current_database()")
+        ).scalar(),
+        "show_trgm": db.session.execute(text("SELECT show_trgm('解放街12号')::text")).scalar(),
+        "plans": {},
+    }
+    first_of_kind = {}
+    for s in samples:
+        first_of_kind.setdefault(s["kind"], s["query"])
+    for query in first_of_kind.values():
+        compiled = search_statement(query).compile(dialect=db.engine.dialect)  # the same statement, bound values
+        rows = db.session.connection().exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + str(compiled), compiled.params)
+        out["plans"][query] = [r[0] for r in rows.all()]
+        db.session.rollback()
+    out["uses_trigram_index"] = all(
+        any("Bitmap Index Scan on ix_addresses_search_text_trgm" in line for line in plan)
+        for plan in out["plans"].values()
+    )
     return out
 
 
@@ -374,6 +404,12 @@ def run(args) -> dict:
         flask_migrate.upgrade()
         setup["wipe_migrate_s"] = round(time.perf_counter() - t, 2)
         dialect = db.engine.dialect.name
+        if args.drop_search_index and dialect == "postgresql":
+            from sqlalchemy import text
+
+            db.session.execute(text("DROP INDEX ix_addresses_search_text_trgm"))  # what the index costs writes
+            db.session.commit()
+            setup["search_index_dropped"] = True
         result["database"] = {"dialect": dialect, "url": url}
         if dialect == "postgresql":
             result["database"].update(pg_facts(db))
@@ -425,6 +461,9 @@ def run(args) -> dict:
             log(f"(d) {len(samples)} searches")
             phases["search"] = phase_search(db, samples)
             log(f"(d) search: median {phases['search']['median_ms']} ms, p95 {phases['search']['p95_ms']} ms")
+            if dialect == "postgresql":
+                result["explain_search"] = explain_search(db, samples)
+                log(f"(d) search uses the trigram index: {result['explain_search']['uses_trigram_index']}")
         db.session.remove()
         db.engine.dispose()
     result["peak_rss_mb"] = peak_rss_mb()
@@ -443,6 +482,9 @@ def main(argv=None):
     parser.add_argument("--regenerate", action="store_true", help="rewrite the input files even if present")
     parser.add_argument("--profile", action="store_true", help="cProfile the import into bench/out/import-<N>.prof")
     parser.add_argument("--skip-search", action="store_true")
+    parser.add_argument(
+        "--drop-search-index", action="store_true", help="PostgreSQL: drop the pg_trgm index on search_text first"
+    )
     parser.add_argument("--yes-wipe", action="store_true", help="allow wiping a database without 'bench' in its name")
     parser.add_argument("--output", type=Path, help="result JSON (default bench/out/addresses-<N>.json)")
     args = parser.parse_args(argv)

@@ -17,6 +17,11 @@ def include_object(obj, name, obj_type, reflected, compare_to):
     """Compare only what the models own: SpatiaLite and PostGIS keep many tables of their own."""
     if obj_type == "table" and reflected and compare_to is None:
         return False
+    # An index declared for one dialect only (Index(...).ddl_if(dialect="postgresql")): Alembic does not look at
+    # ddl_if, so on the other backend it would report the index as missing for ever.
+    ddl_if = getattr(obj, "_ddl_if", None)
+    if obj_type == "index" and ddl_if is not None and ddl_if.dialect not in (None, context.get_bind().dialect.name):
+        return False
     return alembic_helpers.include_object(obj, name, obj_type, reflected, compare_to)
 
 

@@ -45,3 +45,37 @@ def test_query_terms_weigh_whole_parts_above_fragments():
 
 def test_normalise_leaves_words_alone_and_unifies_units():
     assert normalise("新房小区 3号楼 ２栋 301房") == "新房小区 3幢 2幢 301室"
+
+
+def test_narrow_terms_are_the_selective_road_and_compound_words():
+    from backend.addresses.search import narrow_terms
+
+    terms = query_terms("昆阳镇 解放路 12号 3")
+    assert [p for p, _ in narrow_terms(terms)] == ["%解放路%"]  # not the township, numbers or 2-character pieces
+    assert {"%昆阳镇%", "%|12号|%", "%解放%", "%|3%"} <= {p for p, _ in terms}  # …which all still score
+    assert narrow_terms(query_terms("解放")) == []
+
+
+def test_a_mistyped_road_falls_back_to_every_term(world):
+    assert {"A1-1", "A1-2", "A1-4"} <= set(codes(world, "解放巷 12号"))  # no 解放巷: 解放街/解放路 12号 instead
+
+
+def test_two_character_query_still_finds_addresses(world):
+    assert set(codes(world, "解放")) >= {"A1-1", "A1-2", "A1-3", "A1-4", "B1-1"}
+
+
+def test_postgres_search_filter_uses_the_trigram_index(world):
+    from sqlalchemy import text
+
+    from backend.addresses.search import search_statement
+    from backend.extensions import db
+
+    with world.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the trigram index is PostgreSQL only")
+        compiled = search_statement("昆阳镇 解放街 12号 3幢", narrow=True).compile(dialect=db.engine.dialect)
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table: ask whether the index can serve
+        rows = db.session.connection().exec_driver_sql("EXPLAIN " + str(compiled), compiled.params)
+        plan = "\n".join(r[0] for r in rows)
+        db.session.rollback()
+    assert "Bitmap Index Scan on ix_addresses_search_text_trgm" in plan

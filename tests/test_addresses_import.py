@@ -121,3 +121,64 @@ def test_import_is_one_transaction(world, runner, tmp_path, monkeypatch):
     assert result.exit_code != 0
     with world.app_context():
         assert db.session.scalar(select(func.count()).select_from(Address).where(Address.code.like("T-%"))) == 0
+
+
+def _stored(app, prefix):
+    """code -> every column the importer writes (the point as WKB, x, y and SRID), for codes LIKE prefix%."""
+    cols = [c for c in Address.__table__.columns if c.name not in ("id", "point", "grid_id")]
+    geom = [
+        func.ST_AsBinary(Address.point).label("wkb"),
+        func.ST_X(Address.point).label("x"),
+        func.ST_Y(Address.point).label("y"),
+        func.ST_SRID(Address.point).label("srid"),
+    ]
+    stmt = select(*cols, *geom).where(Address.code.like(f"{prefix}%"))
+    with app.app_context():
+        rows = [dict(r._mapping) for r in db.session.execute(stmt)]
+    return {r["code"]: {**r, "wkb": bytes(r["wkb"])} for r in rows}
+
+
+def test_the_backends_writer_and_executemany_store_identical_rows(world, tmp_path, monkeypatch):
+    """PostgreSQL writes through COPY + INSERT … SELECT; it must store exactly what executemany stores."""
+    from datetime import UTC, datetime
+
+    from backend.addresses import importer
+
+    monkeypatch.setattr(importer, "BATCH", 2)  # several batches, the last one partial
+    first = write_csv(
+        tmp_path / "1.csv",
+        "W-1,330326100001,坡南街,８,鳌峰花园,2栋,1,3,302,120.512,27.605",
+        'W-2,330326100001,"解放街\tnorth",12,"A\\B ""C""",,,,,120.50512345678901,27.61000000000003',
+        "W-3,330326100002,县前街,9号,,,,5,,120.53,27.605",
+        "W-4,330326100001,解放街,112,,3号楼,,,1101房,120.515,27.61",
+        "W-5,330326101001,解放街,12,,3,,,,120.61,27.61",
+    )
+    second = write_csv(
+        tmp_path / "2.csv",
+        "W-2,330326100001,解放路,13,,,,,,120.516,27.612",  # updated in place
+        "W-6,330326100002,县前街,10,,,,,,120.531,27.6051",  # new
+    )
+    times = [datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC), datetime(2026, 2, 3, 4, 5, 6, 7, tzinfo=UTC)]
+
+    def run():
+        for path, now in zip((first, second), times, strict=True):
+            monkeypatch.setattr(importer, "utcnow", lambda now=now: now)
+            with world.app_context():
+                assert importer.import_file(path)["rejects"] == []
+                db.session.commit()
+        return _stored(world, "W-")
+
+    by_backend = run()  # PostgreSQL: COPY path; SQLite: executemany
+    with world.app_context():
+        db.session.execute(Address.__table__.delete().where(Address.code.like("W-%")))
+        db.session.commit()
+    monkeypatch.setattr(importer, "_upsert", importer._upsert_executemany)
+    by_executemany = run()
+
+    assert by_backend == by_executemany
+    assert len(by_backend) == 6
+    w2 = by_backend["W-2"]
+    assert (w2["road"], w2["created_at"], w2["updated_at"]) == ("解放路", times[0], times[1])
+    assert (w2["x"], w2["y"], w2["srid"]) == (120.516, 27.612, 4326)
+    assert by_backend["W-1"]["full_text"] == "浙江省温州市平阳县昆阳镇西门社区坡南街8号鳌峰花园2幢1单元302室"
+    assert by_backend["W-3"]["door_number"] == "9号" and by_backend["W-3"]["room"] is None
