@@ -37,12 +37,13 @@ def create_app(test_config=None):
     i18n.init_app(app)
     errors.init_app(app)
 
-    from backend import api, auth, pages
+    from backend import api, auth, pages, pwa
     from backend.addresses import cli as addresses_cli
     from backend.demo import cli as demo_cli
     from backend.doorplates import cli as doorplates_cli
     from backend.doorplates import landing
     from backend.fire import cli as fire_cli
+    from backend.notify import cli as notify_cli
     from backend.obligations import cli as obligations_cli
     from backend.regions import cli as regions_cli
 
@@ -50,10 +51,12 @@ def create_app(test_config=None):
     api.init_app(app)
     pages.init_app(app)
     landing.init_app(app)
+    pwa.init_app(app)
     regions_cli.init_app(app)
     addresses_cli.init_app(app)
     demo_cli.init_app(app)
     doorplates_cli.init_app(app)
     obligations_cli.init_app(app)
+    notify_cli.init_app(app)
     fire_cli.init_app(app)
     return app

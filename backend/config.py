@@ -49,3 +49,25 @@ RESIDENCE_RENEWAL_MONTHS = 6
 PHOTO_DIR = None
 PHOTO_MAX_MB = 10
 MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+
+# Notifications. Web Push (VAPID, RFC 8292): the key pair from `flask notify vapid-keys`; unset: generated once into
+# instance/vapid.json. Changing the key invalidates every browser's subscription. The subject is who push services
+# contact about this sender: a mailto: address (or an https: URL).
+VAPID_PRIVATE_KEY = None
+VAPID_PUBLIC_KEY = None
+VAPID_SUBJECT = "mailto:admin@localhost"
+PUSH_TIMEOUT_SECONDS = 10
+PUSH_TTL_SECONDS = 86400  # how long a push service keeps a message for a phone that is offline
+PUSH_PROXY = None  # an http(s) proxy to reach the push services through; HTTPS_PROXY etc. are not read
+# Subscriptions must point at https push services; plain http to 127.0.0.1/localhost only when this is true (or in
+# tests). PUSH_ENDPOINT_HOSTS: a list of allowed push-service host suffixes (e.g. ["push.services.mozilla.com"]).
+PUSH_ALLOW_INSECURE_ENDPOINTS = False
+PUSH_ENDPOINT_HOSTS = None
+# SMS: "dev" records texts in the sms_messages table; a real gateway is "package.module:factory" (factory(config)
+# returns an object with send(user_id, text) -> reference).
+SMS_GATEWAY = "dev"
+# The outbox worker (`flask notify work`): retries back off 30 s × 2^n up to an hour; after this many tries: dead.
+NOTIFY_MAX_ATTEMPTS = 8
+NOTIFY_BACKOFF_SECONDS = 30
+NOTIFY_BACKOFF_MAX_SECONDS = 3600
+NOTIFY_BATCH_SIZE = 20

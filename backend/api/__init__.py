@@ -106,6 +106,7 @@ def init_app(app):
     from backend.doorplates import api as _doorplates  # noqa: F401
     from backend.fire import api as _fire  # noqa: F401
     from backend.houses import api as _houses  # noqa: F401
+    from backend.notify import api as _notify  # noqa: F401
     from backend.obligations import api as _obligations  # noqa: F401
     from backend.regions import api as _regions  # noqa: F401
     from backend.tenancy import api as _tenancy  # noqa: F401

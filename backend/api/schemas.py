@@ -306,4 +306,30 @@ SCHEMAS = {
             "results": {"type": "array", "items": {"type": "object"}},
         }
     ),
+    "VapidKey": _obj({"public_key": {"type": "string", "description": "base64url uncompressed P-256 point"}}),
+    "PushSubscribe": _obj(
+        {
+            "endpoint": {"type": "string", "description": "https URL of the browser's push service"},
+            "keys": _obj({"p256dh": _str, "auth": _str}),
+            "expirationTime": {"type": ["number", "null"]},
+        },
+        required=["endpoint", "keys"],
+    ),
+    "PushSubscription": _obj({"id": _int, "endpoint": _str, "created_at": _str}),
+    "PushUnsubscribe": _obj({"endpoint": _str}),
+    "Deleted": _obj({"deleted": _int}),
+    "InboxMessage": _obj(
+        {
+            "id": _int,
+            "title": _str,
+            "body": _str,
+            "url": _str,
+            "notice_id": {"type": ["integer", "null"]},
+            "created_at": _str,
+            "read_at": _nstr,
+        }
+    ),
+    "Inbox": _obj(
+        {"messages": {"type": "array", "items": {"$ref": "#/components/schemas/InboxMessage"}}, "unread": _int}
+    ),
 }
