@@ -74,7 +74,8 @@ def test_the_ladder_from_order_to_shut_down_and_back(app, houses, login_as, make
     order = resp.get_json()
     assert [i["status"] for i in order["items"]] == ["open", "open"]
     assert client_colour(app, token) == "yellow"
-    listed = landlord.client.get("/api/v1/notices").get_json()["notices"]
+    assert landlord.client.get(f"/api/v1/notices?house={house + 1000}").get_json()["notices"] == []
+    listed = landlord.client.get(f"/api/v1/notices?house={house}").get_json()["notices"]
     assert [n["status"] for n in listed] == ["delivered"] and listed[0]["days_left"] == 10
     assert landlord.post(f"/api/v1/notices/{order['id']}/read").get_json()["status"] == "read"
 

@@ -6,7 +6,7 @@ from flask import request
 from flask_login import current_user
 from sqlalchemy import select
 
-from backend.api import json_body, route
+from backend.api import int_arg, json_body, route
 from backend.auth.scope import scope_filter
 from backend.errors import ValidationError
 from backend.extensions import db
@@ -94,7 +94,11 @@ def notice_issue(house_id):
     summary="Notices: a landlord's own (fetching marks them delivered); an officer's in scope, soonest deadline first",
     tag="fire",
     roles=("landlord", "fire_officer"),
-    params=[("open", "boolean", False, "1: only open notices"), ("overdue", "boolean", False, "1: only overdue")],
+    params=[
+        ("house", "integer", False, "only this house's notices"),
+        ("open", "boolean", False, "1: only open notices"),
+        ("overdue", "boolean", False, "1: only overdue"),
+    ],
     response="NoticeList",
 )
 def notice_list():
@@ -103,6 +107,8 @@ def notice_list():
         query = query.where(House.landlord_id == current_user.id)
     else:
         query = query.where(scope_filter(current_user, House.scope_code))
+    if request.args.get("house"):
+        query = query.where(FireNotice.house_id == int_arg("house", 0, 1, 2**31 - 1))
     if request.args.get("open") in ("1", "true"):
         query = query.where(FireNotice.status.in_(OPEN))
     if request.args.get("overdue") in ("1", "true"):
