@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 # SpatiaLite for the embedded database; a CJK font for the Chinese address on printed doorplates.
 packages=(libsqlite3-mod-spatialite fonts-noto-cjk)
-# The tests read printed PDFs and SVGs back with independent renderers (poppler, librsvg).
-if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then packages+=(poppler-utils librsvg2-bin); fi
+# The tests read printed PDFs and SVGs back with independent renderers (poppler, librsvg), and drive the app in
+# Debian's chromium through Playwright.
+if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then packages+=(poppler-utils librsvg2-bin chromium); fi
 if [ "${WITH_POSTGIS:-0}" = 1 ]; then packages+=(postgresql-15-postgis-3); fi
 if ! command -v "$PYTHON" >/dev/null; then packages+=(python3); fi
 if ! "$PYTHON" -c "import ensurepip, venv" 2>/dev/null; then packages+=(python3-venv); fi

@@ -9,4 +9,6 @@ if [ "${1:-}" = "--postgres" ]; then
   export TEST_DATABASE_URL
   TEST_DATABASE_URL=$(bash scripts/postgres.sh menpai_test | tail -n 1)
 fi
+# The app's outbox policy, without a browser (node is optional here; CI has it).
+if command -v node >/dev/null; then node --test --test-reporter=dot pwa/test/; fi
 exec .venv/bin/python -m pytest "$@"

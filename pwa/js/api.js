@@ -1,0 +1,69 @@
+// Talking to /api/v1: JSON both ways, the session cookie, the CSRF token on writes, errors as ApiError.
+import { currentLanguage, t } from './i18n.js';
+
+export const API_CACHE = 'menpai-api'; // the service worker's cache of API reads (sw.js)
+
+/** The API's error envelope {"error": {code, message, fields}} as an exception; status 0 = no network. */
+export class ApiError extends Error {
+  constructor(status, code, message, fields = {}) {
+    super(message);
+    this.name = 'ApiError';
+    Object.assign(this, { status, code, fields });
+  }
+}
+
+let csrfToken = null;
+/** The token from the login response or GET /me; writes carry it in X-CSRF-Token. */
+export const setCsrf = (token) => { csrfToken = token || null; };
+
+function headers(method, body, extra) {
+  const out = { Accept: 'application/json', 'Accept-Language': currentLanguage(), ...extra };
+  if (body !== undefined) out['Content-Type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) out['X-CSRF-Token'] = csrfToken;
+  return out;
+}
+
+/** fetch() with our headers; resolves to the Response whatever its status, rejects only without a network. */
+export function send({ method = 'GET', url, body, headers: extra = {} }) {
+  return fetch(url, {
+    method,
+    credentials: 'same-origin',
+    headers: headers(method, body, extra),
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/** The JSON object of a response, or undefined when it is not one (a captive portal's login page, say). */
+export async function readJson(response) {
+  if (!(response.headers.get('Content-Type') || '').includes('application/json')) return undefined;
+  try {
+    const data = await response.json();
+    return data !== null && typeof data === 'object' ? data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function errorOf(status, data) {
+  const e = data?.error;
+  if (e && typeof e === 'object') return new ApiError(status, e.code || 'error', e.message || t('error.generic'), e.fields || {});
+  return new ApiError(status, status >= 500 ? 'server' : 'bad_response', t(status >= 500 ? 'error.server' : 'error.bad_response'));
+}
+
+/** api('/api/v1/me') → the JSON body; throws ApiError (code 'offline' when the network is unreachable). */
+export async function api(url, options = {}) {
+  let response;
+  try {
+    response = await send({ url, ...options });
+  } catch {
+    throw new ApiError(0, 'offline', t('error.offline'));
+  }
+  const data = await readJson(response);
+  if (!response.ok || data === undefined) throw errorOf(response.status, data);
+  return data;
+}
+
+/** Forget every cached API answer (logout, another user logging in). */
+export async function wipeApiCache() {
+  if ('caches' in self) await caches.delete(API_CACHE);
+}

@@ -1,0 +1,37 @@
+// The home screen: one menu per role (from GET /api/v1/me), and logout.
+import { h, show } from '../dom.js';
+import { t } from '../i18n.js';
+
+// [key, route]; a route under #/soon/ is a screen of issue 6 not built yet (it says so rather than hide the plan).
+const MENUS = {
+  landlord: [['houses', '#/soon/houses'], ['declare', '#/soon/declare'], ['tenants', '#/soon/tenants'],
+    ['notices', '#/soon/notices'], ['monthly', '#/soon/monthly'], ['find', '#/find']],
+  tenant: [['check_in', '#/find'], ['my_tenancy', '#/soon/my-tenancy']],
+  grid_worker: [['tasks', '#/tasks'], ['find', '#/find'], ['grid_houses', '#/soon/grid-houses']],
+  fire_officer: [['find', '#/find'], ['my_notices', '#/soon/my-notices'], ['reinspect', '#/soon/reinspect']],
+  police: [['find', '#/find'], ['lists', '#/soon/lists']],
+  supervisor: [['find', '#/find'], ['lists', '#/soon/lists']],
+  admin: [['find', '#/find'], ['lists', '#/soon/lists']],
+};
+
+export function homeScreen(ctx) {
+  const { user } = ctx.session;
+  const items = (MENUS[user.role] || []).map(([key, href]) =>
+    h('li', { class: href.startsWith('#/soon/') ? 'soon' : null }, h('a', { href, 'data-menu': key }, t(`menu.${key}`))),
+  );
+  if (ctx.isStaff()) items.push(h('li', {}, h('a', { href: '#/outbox', 'data-menu': 'outbox' }, t('menu.outbox'))));
+  show(
+    h('h1', {}, t('home.hello', { name: user.display_name || user.username })),
+    h('p', { class: 'muted', 'data-role': user.role }, [t(`role.${user.role}`), user.region?.name].filter(Boolean).join(' · ')),
+    h('ul', { class: 'list menu' }, items),
+    h('button', { class: 'secondary', type: 'button', id: 'logout', onclick: () => ctx.logOut() }, t('logout.button')),
+  );
+}
+
+export function placeholderScreen(ctx, key) {
+  show(
+    h('h1', {}, t(`menu.${key.replaceAll('-', '_')}`)),
+    h('p', { class: 'muted' }, t('soon.text')),
+    h('a', { class: 'btn secondary', href: '#/' }, t('nav.home')),
+  );
+}

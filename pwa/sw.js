@@ -1,0 +1,88 @@
+// The service worker of /app/: the shell from a versioned cache, API reads network-first, writes never touched
+// (the page's outbox owns them: a worker that replays writes as well would send them twice).
+const VERSION = '__SHELL_VERSION__'; // Flask fills in a digest of the shell: any change to it is an update
+const SHELL_CACHE = `menpai-shell-${VERSION}`;
+const API_CACHE = 'menpai-api'; // the page deletes it on logout and login
+const SHELL = [
+  './', 'app.css', 'manifest.webmanifest',
+  'js/app.js', 'js/api.js', 'js/i18n.js', 'js/store.js', 'js/outbox.js', 'js/sw-bridge.js', 'js/dom.js',
+  'js/checklists.js', 'js/geo.js',
+  'js/screens/login.js', 'js/screens/home.js', 'js/screens/check-in.js', 'js/screens/tasks.js',
+  'js/screens/outbox.js', 'js/screens/plate.js',
+  'i18n/zh-CN.json', 'i18n/en.json',
+  'icons/icon-192.png', 'icons/icon-512.png', 'icons/maskable-192.png', 'icons/maskable-512.png',
+  'icons/apple-touch-icon.png',
+];
+// Personal data is never kept on the phone: these answers are not cached, even for offline reading.
+const NEVER_CACHE = [/^\/api\/v1\/tenancies/, /^\/api\/v1\/people\//, /^\/api\/v1\/me\/sessions/];
+// Lists whose query is only where I stand: cached under the bare path, so an offline reload a few metres
+// further on still finds the list.
+const POSITIONAL = new Set(['/api/v1/tasks']);
+const NETWORK_TIMEOUT_MS = 6000; // a stairwell's one bar: after this, a cached answer is better than waiting
+
+self.addEventListener('install', (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(SHELL_CACHE);
+    // cache: 'reload' skips the HTTP cache, so the new version never precaches an old file.
+    await cache.addAll(SHELL.map((path) => new Request(path, { cache: 'reload' })));
+    if (self.registration.active) await tell({ type: 'update-available', version: VERSION });
+  })());
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    const names = await caches.keys();
+    await Promise.all(names.filter((n) => n.startsWith('menpai-shell-') && n !== SHELL_CACHE).map((n) => caches.delete(n)));
+    await self.clients.claim(); // the first visit is controlled at once, so it works offline from now on
+  })());
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data?.type === 'skip-waiting') self.skipWaiting(); // only when the user agreed to reload
+});
+
+self.addEventListener('fetch', (event) => {
+  const { request } = event;
+  if (request.method !== 'GET') return; // writes go to the network untouched
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith('/api/v1/')) {
+    event.respondWith(networkFirst(request, url));
+  } else if (request.mode === 'navigate' && url.pathname.startsWith('/app/')) {
+    event.respondWith(shellFirst(new URL('./', self.registration.scope).href, request));
+  } else if (url.pathname.startsWith('/app/')) {
+    event.respondWith(shellFirst(request, request));
+  }
+});
+
+async function shellFirst(key, request) {
+  const cached = await caches.match(key, { cacheName: SHELL_CACHE, ignoreSearch: true });
+  return cached || fetch(request);
+}
+
+async function networkFirst(request, url) {
+  const cache = await caches.open(API_CACHE);
+  const key = POSITIONAL.has(url.pathname) ? url.origin + url.pathname : request;
+  const keep = !NEVER_CACHE.some((re) => re.test(url.pathname));
+  const network = fetch(request).then(async (response) => {
+    if (keep && response.ok && isJson(response)) await cache.put(key, response.clone());
+    return response;
+  });
+  const cached = keep ? await cache.match(key) : undefined;
+  if (!cached) return network; // nothing to fall back on: the network's answer or its error
+  network.catch(() => {}); // answered from the cache below: a late network failure is expected, not an error
+  return Promise.race([network, timeout(NETWORK_TIMEOUT_MS)]).catch(() => cached).then((r) => r || cached);
+}
+
+function isJson(response) {
+  return (response.headers.get('Content-Type') || '').includes('application/json');
+}
+
+function timeout(ms) {
+  return new Promise((resolve) => setTimeout(() => resolve(null), ms));
+}
+
+async function tell(message) {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  for (const client of windows) client.postMessage(message);
+}
