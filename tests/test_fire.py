@@ -146,8 +146,19 @@ def test_the_ladder_from_order_to_shut_down_and_back(app, houses, login_as, make
     penalty = next(n for n in officer.client.get("/api/v1/notices").get_json()["notices"] if n["kind"] == "penalty")
     officer.post(f"/api/v1/notices/{penalty['id']}/close", json={"outcome": "resolved"})
     assert client_colour(app, token) == "green"
-    timeline = {e["kind"] for e in officer.client.get(f"/api/v1/houses/{house}").get_json()["timeline"]}
-    assert "notice" in timeline
+    timeline = officer.client.get(f"/api/v1/houses/{house}").get_json()["timeline"]
+    steps = {(e["kind"], e.get("notice_id")) for e in timeline}
+    assert {
+        ("notice", order["id"]),
+        ("notice_read", order["id"]),
+        ("notice_evidence", order["id"]),
+        ("notice_closed", order["id"]),
+        ("notice_overdue", follow["id"]),
+        ("notice_escalated", follow["id"]),
+        ("notice_closed", follow["id"]),
+    } <= steps
+    evidence = next(e for e in timeline if e["kind"] == "notice_evidence" and e["notice_id"] == order["id"])
+    assert evidence["photos"] == 2 and evidence["items"] == 2
 
 
 def client_colour(app, token):

@@ -6,11 +6,12 @@ from backend.auth.models import User
 from backend.doorplates.lookup import load_plate
 from backend.doorplates.models import Doorplate, DoorplateRevocation, Scan
 from backend.extensions import db
-from backend.fire.models import FireNotice
+from backend.fire.models import FireNotice, NoticeItem
 from backend.houses.models import House
 from backend.obligations.models import Obligation
 from backend.people.vault import masked
 from backend.tenancy.models import OCCUPYING, Person, Tenancy
+from backend.uploads.models import Photo
 from backend.verification.models import Verification
 
 TIMELINE_SCANS = 20
@@ -74,17 +75,7 @@ def timeline(house: House) -> list[dict]:
             )
         if t.ended_at:
             events.append({"at": _iso(t.ended_at), "kind": "check_out", "tenancy_id": t.id})
-    for n in db.session.scalars(select(FireNotice).where(FireNotice.house_id == house.id)):
-        events.append(
-            {
-                "at": _iso(n.issued_at),
-                "kind": "notice",
-                "notice_kind": n.kind,
-                "title": n.title,
-                "deadline": _iso(n.deadline),
-                "status": n.status,
-            }
-        )
+    events += notice_events(house)
     for o in db.session.scalars(select(Obligation).where(Obligation.house_id == house.id, Obligation.state != "open")):
         at = o.fulfilled_at or o.overdue_at
         if at:
@@ -101,6 +92,43 @@ def timeline(house: House) -> list[dict]:
         for s in db.session.scalars(scans):
             events.append({"at": _iso(s.at), "kind": "scan", "result": s.result, "role": s.role or "anonymous"})
     return sorted(events, key=lambda e: e["at"] or "", reverse=True)
+
+
+def notice_events(house: House) -> list[dict]:
+    """Every step of every fire notice (issued, read, evidence, overdue, escalated, closed): who and when."""
+    names = dict(db.session.execute(select(User.id, User.display_name)).all())
+    notices = db.session.scalars(select(FireNotice).where(FireNotice.house_id == house.id)).all()
+    photos = dict(
+        db.session.execute(
+            select(NoticeItem.notice_id, func.count(Photo.id))
+            .join(Photo, Photo.notice_item_id == NoticeItem.id)
+            .where(NoticeItem.notice_id.in_([n.id for n in notices]))
+            .group_by(NoticeItem.notice_id)
+        ).all()
+    )
+    events = []
+    for n in notices:
+        base = {"notice_id": n.id, "notice_kind": n.kind, "title": n.title}
+        events.append(
+            {
+                **base,
+                "at": _iso(n.issued_at),
+                "kind": "notice",
+                "deadline": _iso(n.deadline),
+                "status": n.status,
+                "by": names.get(n.issued_by_id),
+                "parent_id": n.parent_id,
+            }
+        )
+        steps = (
+            ("notice_read", n.read_at, {}),
+            ("notice_evidence", n.submitted_at, {"items": len(n.items), "photos": photos.get(n.id, 0)}),
+            ("notice_overdue", n.overdue_at, {}),
+            ("notice_escalated", n.escalated_at, {}),
+            ("notice_closed", n.closed_at, {"outcome": n.outcome, "by": names.get(n.closed_by_id)}),
+        )
+        events += [{**base, "at": _iso(at), "kind": kind, **extra} for kind, at, extra in steps if at]
+    return events
 
 
 def house_card(house: House, actor) -> dict:
