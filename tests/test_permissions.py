@@ -274,6 +274,12 @@ MATRIX = {
         None,
         lambda r, t: 401 if r == "anonymous" else ("ok" if t == IN else 404),
     ),
+    "api.cockpit_summary": (
+        "GET",
+        lambda c, t: f"/api/v1/cockpit/summary?region={'330326100001001' if t == IN else '330326101'}",
+        None,
+        only(*STAFF),
+    ),
 }
 # What must not appear in an answer about the other township.
 HIDDEN_MARK = {"api.grid_at": "330326101001001", "api.region_roots": "330326101"}

@@ -332,4 +332,43 @@ SCHEMAS = {
     "Inbox": _obj(
         {"messages": {"type": "array", "items": {"$ref": "#/components/schemas/InboxMessage"}}, "unread": _int}
     ),
+    "HouseCounts": _obj(
+        {
+            "total": _int,
+            "by_status": {"type": "object", "additionalProperties": _int},
+            "by_colour": {"type": "object", "additionalProperties": _int},
+        }
+    ),
+    "CockpitChild": _obj(
+        {
+            "code": _str,
+            "name": _str,
+            "level": _str,
+            "houses": {"$ref": "#/components/schemas/HouseCounts"},
+            "tenants": _obj({"active": _int}),
+        }
+    ),
+    "CockpitSummary": _obj(
+        {
+            "region": {"oneOf": [REGION_REF, {"type": "null"}]},
+            "period": _obj({"from": _str, "to": _str}),
+            "houses": {"$ref": "#/components/schemas/HouseCounts"},
+            "tenants": _obj({"active": _int, "check_ins": _int, "check_outs": _int}),
+            "verification": _obj(
+                {
+                    "backlog": _int,
+                    "verified": _int,
+                    "hours_to_verify": _obj(
+                        {"median": {"type": ["number", "null"]}, "p90": {"type": ["number", "null"]}}
+                    ),
+                }
+            ),
+            "doorplates": _obj(
+                {"pending": _int, "active": _int, "revoked": _int, "printed": _int, "revocations": _int}
+            ),
+            "notices": _obj({"open": _int, "overdue": _int, "closed": _int}),
+            "obligations": _obj({"overdue": _int}),
+            "children": {"type": "array", "items": {"$ref": "#/components/schemas/CockpitChild"}},
+        }
+    ),
 }
