@@ -16,9 +16,11 @@ let csrfToken = null;
 /** The token from the login response or GET /me; writes carry it in X-CSRF-Token. */
 export const setCsrf = (token) => { csrfToken = token || null; };
 
+const isForm = (body) => typeof FormData !== 'undefined' && body instanceof FormData; // a photo upload
+
 function headers(method, body, extra) {
   const out = { Accept: 'application/json', 'Accept-Language': currentLanguage(), ...extra };
-  if (body !== undefined) out['Content-Type'] = 'application/json';
+  if (body !== undefined && !isForm(body)) out['Content-Type'] = 'application/json'; // a FormData sets its own
   if (method !== 'GET' && csrfToken) out['X-CSRF-Token'] = csrfToken;
   return out;
 }
@@ -29,7 +31,7 @@ export function send({ method = 'GET', url, body, headers: extra = {} }) {
     method,
     credentials: 'same-origin',
     headers: headers(method, body, extra),
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || isForm(body) ? body : JSON.stringify(body),
   });
 }
 

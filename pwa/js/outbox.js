@@ -7,11 +7,17 @@
 //   2xx JSON, or 409 (already done: a replay, or someone else closed it) → done, removed;
 //   any other 4xx → set aside under "needs attention" with the server's message, for the user to fix or discard.
 // Every attempt carries Idempotency-Key = the item's id, so a replay after a lost answer is never a second write.
+// Photos are items too (raw bytes, `provides` their server id): a write that `needs` them waits behind them (they
+// were added first and a round stops at the first retry), and is sent only once every photo's server id is known:
+// the id is kept (`_ref:<photo item id>`) BEFORE the photo item is removed, so a page killed in between resends the
+// photo under the same key and the server answers the same id; the write's body is then the same on every replay.
 // Background Sync does not exist on iOS/Safari/Firefox: the page flushes (startAutoFlush) on start, when the
 // network comes back, when the app is shown again, and on a timer for back-offs.
 
 export const RETRY = { baseMs: 5_000, maxMs: 10 * 60_000 };
 const META = '_meta';
+const REF = '_ref:'; // + a photo item's id → the server's id for it
+const isItem = (key) => key !== META && !String(key).startsWith(REF);
 const KEEP_STATUSES = new Set([401, 408, 425, 429]);
 
 /** Milliseconds to wait after the n-th failed attempt: 5 s, 10 s, 20 s … capped at 10 minutes. */
@@ -65,14 +71,19 @@ export function createOutbox({
 
   async function mine() {
     const me = owner();
-    const all = (await store.entries()).filter(([key]) => key !== META).map(([, item]) => item);
+    const all = (await store.entries()).filter(([key]) => isItem(key)).map(([, item]) => item);
     return all.filter((item) => item.owner === me).sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq);
   }
 
-  async function add({ method = 'POST', url, body, label = '' }) {
+  /**
+   * add({url, body, label}) queues a JSON write. A photo: add({url, body: bytes, contentType: 'image/jpeg',
+   * provides: 'id'}); a write that uses it: add({..., needs: {photos: [photoItem.id]}}) — body.photos gets the
+   * server ids appended at send time.
+   */
+  async function add({ method = 'POST', url, body, label = '', contentType = null, provides = null, needs = null }) {
     const seq = Math.max(0, ...(await mine()).map((i) => i.seq)) + 1;
     const item = {
-      id: newId(), method, url, body, label, owner: owner(), seq,
+      id: newId(), method, url, body, label, owner: owner(), seq, contentType, provides, needs,
       createdAt: now(), attempts: 0, lastError: null, nextAttemptAt: 0, state: 'pending',
     };
     await store.set(item.id, item);
@@ -80,17 +91,51 @@ export function createOutbox({
     return item;
   }
 
+  /** The body with the server ids of the photos it needs, or {blocked: the photo item not sent yet}. */
+  async function resolve(item) {
+    if (!item.needs) return { body: item.body };
+    const body = { ...item.body };
+    for (const [field, ids] of Object.entries(item.needs)) {
+      const resolved = [];
+      for (const id of ids) {
+        const ref = await store.get(REF + id);
+        const photo = ref === undefined ? await store.get(id) : null;
+        if (ref !== undefined) resolved.push(ref.value);
+        else if (photo) return { blocked: photo };
+        // else: the user discarded that photo; the write goes without it
+      }
+      body[field] = [...(body[field] || []), ...resolved];
+    }
+    return { body };
+  }
+
   async function attempt(item) {
+    const { body, blocked } = await resolve(item);
+    if (blocked?.state === 'attention') {
+      // Its photo was refused: this waits beside it, for the user to retry or discard them.
+      Object.assign(item, { state: 'attention', lastError: { status: 0, code: 'photo_set_aside', message: null, fields: {} } });
+      await store.set(item.id, item);
+      return 'attention';
+    }
+    if (blocked) return 'retry'; // a photo still to send (it normally comes first and stops the round itself)
     item.attempts += 1;
     let outcome;
     try {
-      const response = await send({ method: item.method, url: item.url, body: item.body, headers: { 'Idempotency-Key': item.id } });
+      const headers = { 'Idempotency-Key': item.id };
+      const response = await send({ method: item.method, url: item.url, body, headers, contentType: item.contentType });
       outcome = await judge(response);
     } catch {
       outcome = { verdict: 'retry', error: { status: 0, code: 'network', message: null, fields: {} } };
     }
+    if (outcome.verdict === 'done' && item.provides) {
+      const ref = outcome.data?.[item.provides];
+      // A 409 without the id (the first attempt still running): ask again rather than lose the reference.
+      if (ref === undefined || ref === null) outcome = { verdict: 'retry', error: { status: 409, code: 'no_id', message: null, fields: {} } };
+      else await store.set(REF + item.id, { value: ref, owner: item.owner }); // before the item goes: see the top
+    }
     if (outcome.verdict === 'done') {
       await store.del(item.id);
+      for (const id of Object.values(item.needs || {}).flat()) await store.del(REF + id);
       await setMeta({ lastSync: now(), lastError: null });
     } else if (outcome.verdict === 'retry') {
       Object.assign(item, { lastError: outcome.error, nextAttemptAt: now() + backoff(item.attempts) });
@@ -101,6 +146,14 @@ export function createOutbox({
       await store.set(item.id, item);
     }
     return outcome.verdict;
+  }
+
+  /** Forget photo ids no queued write needs any more (left behind when a page died right after its write). */
+  async function sweepRefs() {
+    const needed = new Set((await mine()).flatMap((i) => Object.values(i.needs || {}).flat()));
+    for (const [key, ref] of await store.entries()) {
+      if (String(key).startsWith(REF) && ref.owner === owner() && !needed.has(key.slice(REF.length))) await store.del(key);
+    }
   }
 
   /** Send what is due, oldest first; a failure stops the round, so a later write never overtakes an earlier one. */
@@ -114,6 +167,7 @@ export function createOutbox({
         if (verdict === 'retry') { result.kept += 1; break; }
         result[verdict === 'done' ? 'sent' : 'setAside'] += 1;
       }
+      await sweepRefs();
       return result;
     })).finally(() => { running = null; });
     return running;
@@ -126,14 +180,26 @@ export function createOutbox({
     return { pending, attention, count: items.length, ...(await meta()) };
   }
 
+  /** Try a set-aside item again; retrying a photo also frees the writes that were waiting for it. */
   async function retry(id) {
     const item = await store.get(id);
     if (!item) return;
     await store.set(id, { ...item, state: 'pending', nextAttemptAt: 0 });
+    for (const other of await mine()) {
+      if (other.state === 'attention' && Object.values(other.needs || {}).flat().includes(id)) {
+        await store.set(other.id, { ...other, state: 'pending', nextAttemptAt: 0 });
+      }
+    }
     changed();
   }
 
+  /** Drop an item; a write's photos go with it (they are evidence of nothing else). */
   async function discard(id) {
+    const item = await store.get(id);
+    for (const photo of Object.values(item?.needs || {}).flat()) {
+      await store.del(photo);
+      await store.del(REF + photo);
+    }
     await store.del(id);
     changed();
   }
@@ -141,6 +207,8 @@ export function createOutbox({
   /** Drop every item of the current owner (logout, after the user agreed). */
   async function clear() {
     for (const item of await mine()) await store.del(item.id);
+    const me = owner();
+    for (const [key, ref] of await store.entries()) if (String(key).startsWith(REF) && ref.owner === me) await store.del(key);
     await store.del(META);
     changed();
   }
