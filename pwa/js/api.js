@@ -18,20 +18,23 @@ export const setCsrf = (token) => { csrfToken = token || null; };
 
 const isForm = (body) => typeof FormData !== 'undefined' && body instanceof FormData; // a photo upload
 
-function headers(method, body, extra) {
+function headers(method, body, extra, contentType) {
   const out = { Accept: 'application/json', 'Accept-Language': currentLanguage(), ...extra };
-  if (body !== undefined && !isForm(body)) out['Content-Type'] = 'application/json'; // a FormData sets its own
+  if (body !== undefined && !isForm(body)) out['Content-Type'] = contentType || 'application/json'; // a FormData sets its own
   if (method !== 'GET' && csrfToken) out['X-CSRF-Token'] = csrfToken;
   return out;
 }
 
-/** fetch() with our headers; resolves to the Response whatever its status, rejects only without a network. */
-export function send({ method = 'GET', url, body, headers: extra = {} }) {
+/**
+ * fetch() with our headers; resolves to the Response whatever its status, rejects only without a network.
+ * With contentType the body goes as it is (a queued photo's bytes: the same bytes, the same request on a replay).
+ */
+export function send({ method = 'GET', url, body, headers: extra = {}, contentType = null }) {
   return fetch(url, {
     method,
     credentials: 'same-origin',
-    headers: headers(method, body, extra),
-    body: body === undefined || isForm(body) ? body : JSON.stringify(body),
+    headers: headers(method, body, extra, contentType),
+    body: body === undefined || isForm(body) || contentType ? body : JSON.stringify(body),
   });
 }
 
