@@ -9,6 +9,7 @@ const SHELL = [
   'js/checklists.js', 'js/geo.js',
   'js/screens/login.js', 'js/screens/home.js', 'js/screens/check-in.js', 'js/screens/tasks.js',
   'js/screens/outbox.js', 'js/screens/plate.js',
+  'js/write.js', 'js/screens/tenants.js',
   'i18n/zh-CN.json', 'i18n/en.json',
   'icons/icon-192.png', 'icons/icon-512.png', 'icons/maskable-192.png', 'icons/maskable-512.png',
   'icons/apple-touch-icon.png',

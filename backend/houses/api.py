@@ -8,7 +8,9 @@ from backend.addresses.models import Address
 from backend.api import int_arg, json_body, route
 from backend.auth.scope import require_in_scope, scope_filter
 from backend.doorplates.api import problem, scan_position
+from backend.doorplates.models import Doorplate
 from backend.doorplates.operations import record_scan, resolve_token
+from backend.doorplates.token import short_code
 from backend.errors import NotFound, ValidationError
 from backend.extensions import db
 from backend.houses.card import house_card
@@ -71,7 +73,11 @@ def house_declare():
 )
 def house_list():
     colour = colour_expr().label("colour")
-    query = select(House, Address.full_text, colour).join(Address, House.address_id == Address.id)
+    query = (
+        select(House, Address.full_text, colour, Doorplate.plate_id, Doorplate.version)
+        .join(Address, House.address_id == Address.id)
+        .outerjoin(Doorplate, Doorplate.house_id == House.id)
+    )
     if current_user.role == "landlord":
         query = query.where(House.landlord_id == current_user.id)
     else:
@@ -104,8 +110,9 @@ def house_list():
                 "max_occupants": h.max_occupants,
                 "occupants_count": h.occupants,
                 "scope_code": h.scope_code,
+                "short_code": short_code(plate_id, version) if plate_id is not None else None,
             }
-            for h, text, c in rows
+            for h, text, c, plate_id, version in rows
         ]
     }
 

@@ -84,8 +84,8 @@ def tenancy_list():
     return {"tenancies": [tenancy_json(t, people[p.id], a) for t, p, a in rows]}
 
 
-def _decide(tenancy_id, confirm):
-    tenancy = decide(current_user, get_tenancy(tenancy_id), confirm)
+def _decide(tenancy_id, confirm, reason=None):
+    tenancy = decide(current_user, get_tenancy(tenancy_id), confirm, reason)
     out = _one(tenancy)
     db.session.commit()
     return out
@@ -107,14 +107,19 @@ def tenancy_confirm(tenancy_id):
 @route(
     "/tenancies/<int:tenancy_id>/refuse",
     "POST",
-    summary="The landlord refuses a pending check-in",
+    summary="The landlord refuses a pending check-in (an optional reason is kept in the audit log)",
     tag="tenancy",
     roles=("landlord",),
+    body="Refuse",
     response="Tenancy",
-    errors=(404, 409),
+    errors=(400, 404, 409),
 )
 def tenancy_refuse(tenancy_id):
-    return _decide(tenancy_id, False)
+    data = request.get_json(silent=True) or {}
+    form = Form(data if isinstance(data, dict) else {})
+    reason = form.str("reason", required=False, max_length=300)
+    form.done()
+    return _decide(tenancy_id, False, reason)
 
 
 @route(

@@ -122,8 +122,9 @@ def get_tenancy(tenancy_id: int) -> Tenancy:
     return tenancy
 
 
-def decide(landlord, tenancy: Tenancy, confirm: bool) -> Tenancy:
-    """The landlord confirms (→ active, a residence registration) or refuses (→ the place is freed)."""
+def decide(landlord, tenancy: Tenancy, confirm: bool, reason: str | None = None) -> Tenancy:
+    """The landlord confirms (→ active, a residence registration) or refuses (→ the place is freed; the reason, if
+    any, goes to the audit event)."""
     house = db.session.get(House, tenancy.house_id)
     if house.landlord_id != landlord.id:
         raise NotFound()
@@ -140,8 +141,13 @@ def decide(landlord, tenancy: Tenancy, confirm: bool) -> Tenancy:
         tenancy.status = "refused"
         _free_place(house.id)
     db.session.flush()
+    extra = {"reason": reason} if reason else {}
     audit.record(
-        "tenancy.confirm" if confirm else "tenancy.refuse", actor=landlord, target=tenancy, region_code=house.scope_code
+        "tenancy.confirm" if confirm else "tenancy.refuse",
+        actor=landlord,
+        target=tenancy,
+        region_code=house.scope_code,
+        **extra,
     )
     return tenancy
 

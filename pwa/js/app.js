@@ -9,6 +9,7 @@ import { loginScreen } from './screens/login.js';
 import { errorText, outboxScreen } from './screens/outbox.js';
 import { findScreen, plateScreen } from './screens/plate.js';
 import { tasksScreen, verifyScreen } from './screens/tasks.js';
+import { tenantsScreen } from './screens/tenants.js';
 import { createStore, memoryStore } from './store.js';
 import { startServiceWorker } from './sw-bridge.js';
 
@@ -34,6 +35,7 @@ const ROUTES = [
   [/^\/outbox$/, outboxScreen, 'user'],
   [/^\/find$/, findScreen, 'user'],
   [/^\/plate\/([^/]+)$/, plateScreen, 'any'],
+  [/^\/tenants$/, tenantsScreen, ['landlord']],
   [/^\/soon\/([\w-]+)$/, placeholderScreen, 'user'],
 ];
 

@@ -4,7 +4,7 @@ import { t } from '../i18n.js';
 
 // [key, route]; a route under #/soon/ is a screen of issue 6 not built yet (it says so rather than hide the plan).
 const MENUS = {
-  landlord: [['houses', '#/soon/houses'], ['declare', '#/soon/declare'], ['tenants', '#/soon/tenants'],
+  landlord: [['houses', '#/soon/houses'], ['declare', '#/soon/declare'], ['tenants', '#/tenants'],
     ['notices', '#/soon/notices'], ['monthly', '#/soon/monthly'], ['find', '#/find']],
   tenant: [['check_in', '#/find'], ['my_tenancy', '#/soon/my-tenancy']],
   grid_worker: [['tasks', '#/tasks'], ['find', '#/find'], ['grid_houses', '#/soon/grid-houses']],
