@@ -7,15 +7,24 @@ from flask import send_from_directory
 from backend import ROOT
 
 PWA = ROOT / "pwa"
-SERVED = ("js/", "i18n/", "icons/")  # plus the shell files below; pwa/test/ and the README are not served
+SERVED = ("js/", "i18n/", "icons/", "vendor/")  # plus the shell files below; pwa/test/ and the README are not served
 SHELL = ("app.css", "manifest.webmanifest")
 TYPES = {".webmanifest": "application/manifest+json", ".wasm": "application/wasm", ".mjs": "text/javascript"}
 
 
 def shell_version() -> str:
     """A digest of every served file: sw.js changes whenever the shell does, so phones are offered the update."""
+    return _digest(_served)
+
+
+def vendor_version() -> str:
+    """A digest of the QR decoder's files (pwa/vendor/, scripts/vendor.mjs): its cache lives until they change."""
+    return _digest(lambda name: name.startswith("vendor/"))
+
+
+def _digest(wanted) -> str:
     digest = hashlib.sha256()
-    for path in sorted(p for p in PWA.rglob("*") if p.is_file() and _served(p.relative_to(PWA).as_posix())):
+    for path in sorted(p for p in PWA.rglob("*") if p.is_file() and wanted(p.relative_to(PWA).as_posix())):
         digest.update(path.relative_to(PWA).as_posix().encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -39,6 +48,7 @@ def init_app(app):
     @app.get("/app/sw.js")
     def pwa_service_worker():
         text = (PWA / "sw.js").read_text(encoding="utf-8").replace("__SHELL_VERSION__", shell_version(), 1)
+        text = text.replace("__VENDOR_VERSION__", vendor_version(), 1)
         headers = {"Cache-Control": "no-cache", "Service-Worker-Allowed": "/app/"}
         return text, 200, {"Content-Type": "text/javascript; charset=utf-8", **headers}
 

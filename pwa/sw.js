@@ -10,10 +10,14 @@ const SHELL = [
   'js/screens/login.js', 'js/screens/home.js', 'js/screens/check-in.js', 'js/screens/tasks.js',
   'js/screens/outbox.js', 'js/screens/plate.js',
   'js/write.js', 'js/screens/tenants.js',
+  'js/scanner.js', 'js/screens/scan.js', 'js/screens/my-tenancy.js',
   'i18n/zh-CN.json', 'i18n/en.json',
   'icons/icon-192.png', 'icons/icon-512.png', 'icons/maskable-192.png', 'icons/maskable-512.png',
   'icons/apple-touch-icon.png',
 ];
+// The QR decoder (vendor/, 1 MB of wasm) is not in the shell, so installing stays light: cached the first time
+// the scanner opens, in a cache named after the decoder's files that outlives shell updates.
+const VENDOR_CACHE = 'menpai-vendor-__VENDOR_VERSION__';
 // Personal data is never kept on the phone: these answers are not cached, even for offline reading.
 const NEVER_CACHE = [/^\/api\/v1\/tenancies/, /^\/api\/v1\/people\//, /^\/api\/v1\/me\/sessions/];
 // Lists whose query is only where I stand: cached under the bare path, so an offline reload a few metres
@@ -33,7 +37,8 @@ self.addEventListener('install', (event) => {
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     const names = await caches.keys();
-    await Promise.all(names.filter((n) => n.startsWith('menpai-shell-') && n !== SHELL_CACHE).map((n) => caches.delete(n)));
+    const old = (n) => (n.startsWith('menpai-shell-') && n !== SHELL_CACHE) || (n.startsWith('menpai-vendor-') && n !== VENDOR_CACHE);
+    await Promise.all(names.filter(old).map((n) => caches.delete(n)));
     await self.clients.claim(); // the first visit is controlled at once, so it works offline from now on
   })());
 });
@@ -51,6 +56,8 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(networkFirst(request, url));
   } else if (request.mode === 'navigate' && url.pathname.startsWith('/app/')) {
     event.respondWith(shellFirst(new URL('./', self.registration.scope).href, request));
+  } else if (url.pathname.startsWith('/app/vendor/')) {
+    event.respondWith(vendorFirst(request));
   } else if (url.pathname.startsWith('/app/')) {
     event.respondWith(shellFirst(request, request));
   }
@@ -59,6 +66,15 @@ self.addEventListener('fetch', (event) => {
 async function shellFirst(key, request) {
   const cached = await caches.match(key, { cacheName: SHELL_CACHE, ignoreSearch: true });
   return cached || fetch(request);
+}
+
+async function vendorFirst(request) {
+  const cache = await caches.open(VENDOR_CACHE);
+  const cached = await cache.match(request, { ignoreSearch: true });
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(request, response.clone());
+  return response;
 }
 
 async function networkFirst(request, url) {

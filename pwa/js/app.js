@@ -6,8 +6,10 @@ import { createOutbox, startAutoFlush } from './outbox.js';
 import { checkInScreen } from './screens/check-in.js';
 import { homeScreen, placeholderScreen } from './screens/home.js';
 import { loginScreen } from './screens/login.js';
+import { myTenancyScreen } from './screens/my-tenancy.js';
 import { errorText, outboxScreen } from './screens/outbox.js';
 import { findScreen, plateScreen } from './screens/plate.js';
+import { scanScreen } from './screens/scan.js';
 import { tasksScreen, verifyScreen } from './screens/tasks.js';
 import { tenantsScreen } from './screens/tenants.js';
 import { createStore, memoryStore } from './store.js';
@@ -34,6 +36,8 @@ const ROUTES = [
   [/^\/tasks\/(\d+)$/, verifyScreen, ['grid_worker']],
   [/^\/outbox$/, outboxScreen, 'user'],
   [/^\/find$/, findScreen, 'user'],
+  [/^\/scan$/, scanScreen, 'user'],
+  [/^\/my-tenancy$/, myTenancyScreen, ['tenant']],
   [/^\/plate\/([^/]+)$/, plateScreen, 'any'],
   [/^\/tenants$/, tenantsScreen, ['landlord']],
   [/^\/soon\/([\w-]+)$/, placeholderScreen, 'user'],

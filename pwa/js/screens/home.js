@@ -4,14 +4,14 @@ import { t } from '../i18n.js';
 
 // [key, route]; a route under #/soon/ is a screen of issue 6 not built yet (it says so rather than hide the plan).
 const MENUS = {
-  landlord: [['houses', '#/soon/houses'], ['declare', '#/soon/declare'], ['tenants', '#/tenants'],
+  landlord: [['scan', '#/scan'], ['houses', '#/soon/houses'], ['declare', '#/soon/declare'], ['tenants', '#/tenants'],
     ['notices', '#/soon/notices'], ['monthly', '#/soon/monthly'], ['find', '#/find']],
-  tenant: [['check_in', '#/find'], ['my_tenancy', '#/soon/my-tenancy']],
-  grid_worker: [['tasks', '#/tasks'], ['find', '#/find'], ['grid_houses', '#/soon/grid-houses']],
-  fire_officer: [['find', '#/find'], ['my_notices', '#/soon/my-notices'], ['reinspect', '#/soon/reinspect']],
-  police: [['find', '#/find'], ['lists', '#/soon/lists']],
-  supervisor: [['find', '#/find'], ['lists', '#/soon/lists']],
-  admin: [['find', '#/find'], ['lists', '#/soon/lists']],
+  tenant: [['scan', '#/scan'], ['check_in', '#/find'], ['my_tenancy', '#/my-tenancy']],
+  grid_worker: [['scan', '#/scan'], ['tasks', '#/tasks'], ['find', '#/find'], ['grid_houses', '#/soon/grid-houses']],
+  fire_officer: [['scan', '#/scan'], ['find', '#/find'], ['my_notices', '#/soon/my-notices'], ['reinspect', '#/soon/reinspect']],
+  police: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/soon/lists']],
+  supervisor: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/soon/lists']],
+  admin: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/soon/lists']],
 };
 
 export function homeScreen(ctx) {
