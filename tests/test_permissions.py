@@ -280,6 +280,27 @@ MATRIX = {
         None,
         only(*STAFF),
     ),
+    **{
+        f"api.cockpit_{name}": (
+            "GET",
+            lambda c, t, name=name: f"/api/v1/cockpit/{name}?region={'330326100001001' if t == IN else '330326101'}",
+            None,
+            only(*roles),
+        )
+        for name, roles in (
+            ("trends", STAFF),
+            ("heatmap", STAFF),
+            ("grids", STAFF),
+            ("alerts", STAFF),
+            ("tenants", ("police", "supervisor", "admin")),
+        )
+    },
+    "api.cockpit_visits": (
+        "GET",
+        lambda c, t: f"/api/v1/cockpit/visits?worker={c.visit_worker(t)}",
+        None,
+        only("grid_worker", "supervisor", "admin"),
+    ),
 }
 # What must not appear in an answer about the other township.
 HIDDEN_MARK = {"api.grid_at": "330326101001001", "api.region_roots": "330326101"}
@@ -386,6 +407,21 @@ class World:
         with self.app.app_context():
             other = db.session.scalar(select(UserSession.id).where(UserSession.user_id == self.user_ids["tenant-out"]))
         return other or 999_999
+
+    def visit_worker(self, target):
+        """A grid worker's id: mine when I am one (in), else one in 西门社区第1网格 (in) or in 鳌江镇 (out)."""
+        from backend.auth.operations import create_user
+
+        me = (self.auth.client.get("/api/v1/me").get_json() or {}).get("user")
+        if target == IN and me and me["role"] == "grid_worker":
+            return me["id"]
+        name, code = ("visits-in", "330326100001001") if target == IN else ("visits-out", "330326101001001")
+        with self.app.app_context():
+            user = db.session.scalar(select(User).where(User.username == name))
+            if user is None:
+                user = create_user(name, "correct-horse-battery", "grid_worker", code)
+                db.session.commit()
+            return user.id
 
     def inbox_of(self, target):
         """A new inbox message of mine (in) or of another user (out)."""

@@ -372,4 +372,104 @@ SCHEMAS = {
             "children": {"type": "array", "items": {"$ref": "#/components/schemas/CockpitChild"}},
         }
     ),
+    "CockpitTrends": _obj(
+        {
+            "region": {"oneOf": [REGION_REF, {"type": "null"}]},
+            "period": _obj({"from": _str, "to": _str}),
+            "bucket": {"type": "string", "enum": ["day", "week", "month"]},
+            "buckets": {"type": "array", "items": _obj({"start": _str, "end": _str})},
+            "series": {
+                "type": "object",
+                "description": "measure -> one value per bucket (flows: events in the bucket; active_tenants, "
+                "registered_houses: the level at the bucket's end)",
+                "additionalProperties": {"type": "array", "items": _int},
+            },
+        }
+    ),
+    "CockpitHeatmap": _obj(
+        {
+            "region": {"oneOf": [REGION_REF, {"type": "null"}]},
+            "measure": _str,
+            "cell": {"type": "number", "description": "cell side, degrees"},
+            "cells": {
+                "type": "array",
+                "description": "[lon, lat, count]: the cell's centre (WGS84) and its count",
+                "items": {"type": "array", "items": {"type": "number"}, "minItems": 3, "maxItems": 3},
+            },
+            "total": _int,
+            "suppressed": _obj({"cells": _int, "count": _int}),
+            "min_count": _int,
+        }
+    ),
+    "CockpitGrids": _obj(
+        {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "measure": _str,
+            "features": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "type": _str,
+                        "properties": _obj({"code": _str, "name": _str, "value": _int}),
+                        "geometry": {"type": "object"},
+                    }
+                ),
+            },
+        }
+    ),
+    "CockpitAlert": _obj(
+        {
+            "kind": _str,
+            "reason": {"type": "string", "description": "machine reason code"},
+            "text": {"type": "string", "description": "the reason in the request's language"},
+            "house": _obj({"id": _int, "address": _str, "unit_label": _str, "scope_code": _str, "colour": _str}),
+            "numbers": {"type": "object", "description": "the figures behind the alert"},
+        }
+    ),
+    "CockpitAlerts": _obj(
+        {
+            "counts": {"type": "object", "additionalProperties": _int},
+            "alerts": {"type": "array", "items": {"$ref": "#/components/schemas/CockpitAlert"}},
+        }
+    ),
+    "CockpitVisits": _obj(
+        {
+            "worker": _obj({"id": _int, "display_name": _str, "grid": _str}),
+            "start": _obj({"lon": {"type": "number"}, "lat": {"type": "number"}}),
+            "until": _str,
+            "total_m": {"type": "number"},
+            "stops": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "order": _int,
+                        "leg_m": {"type": "number"},
+                        "house": {"type": "object"},
+                        "reasons": {"type": "array", "items": {"type": "object"}},
+                    }
+                ),
+            },
+        }
+    ),
+    "CockpitTenants": _obj(
+        {
+            "masked": {"type": "boolean"},
+            "tenants": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "tenancy_id": _int,
+                        "house_id": _int,
+                        "address": _str,
+                        "unit_label": _str,
+                        "room": _nstr,
+                        "move_in": _str,
+                        "name": _str,
+                        "id_number": _str,
+                        "phone": _str,
+                    }
+                ),
+            },
+        }
+    ),
 }

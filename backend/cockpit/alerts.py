@@ -1,0 +1,232 @@
+"""Alerts (预警) and the houses a worker should visit: each with a reason code, the numbers behind it, a text.
+
+Every kind is one SELECT of (house id, numbers…) over the region's houses; the list joins the address and colour.
+A "visit" is any of: a verification visit, a fire re-inspection of a notice item, a field staff member's scan
+of the door (grid worker, fire officer, police; result ok). A house never visited counts from its verification.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
+
+from backend.addresses.models import Address
+from backend.cockpit.summary import _within
+from backend.doorplates.models import Doorplate, Scan
+from backend.extensions import db
+from backend.fire.models import OPEN, FireNotice, NoticeItem
+from backend.houses.colour import colour_expr
+from backend.houses.models import House
+from backend.i18n import t
+from backend.obligations.models import Obligation
+from backend.tenancy.models import Tenancy
+from backend.types import UTCDateTime
+from backend.verification.models import Verification, VerificationTask
+
+KINDS = (
+    "over_capacity",
+    "unregistered_tenants",
+    "unverified",
+    "rectification_overdue",
+    "revoked_scanned",
+    "obligations_overdue",
+    "not_visited",
+)
+FIELD_ROLES = ("grid_worker", "fire_officer", "police")
+DEFAULTS = {
+    "COCKPIT_UNVERIFIED_DAYS": 7,
+    "COCKPIT_RECENT_SCAN_DAYS": 14,
+    "COCKPIT_MIN_AREA_PER_PERSON": 5.0,
+    "COCKPIT_PATROL_DAYS": {"green": 21, "yellow": 14, "red": 7},
+}
+
+
+def setting(name):
+    return current_app.config.get(name, DEFAULTS[name])
+
+
+def _at(value: datetime):
+    return literal(value, UTCDateTime())
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Where "now" is and how far each window reaches."""
+
+    now: datetime
+
+    def days_ago(self, days: int):
+        return _at(self.now - timedelta(days=days))
+
+
+def last_visits():
+    """(house_id, last visit) for every house visited at least once."""
+    visits = union_all(
+        select(Verification.house_id.label("house_id"), Verification.at.label("at")),
+        select(FireNotice.house_id, NoticeItem.inspected_at)
+        .join(FireNotice, NoticeItem.notice_id == FireNotice.id)
+        .where(NoticeItem.inspected_at.is_not(None)),
+        select(Doorplate.house_id, Scan.at)
+        .join(Doorplate, Scan.doorplate_id == Doorplate.id)
+        .where(Scan.role.in_(FIELD_ROLES), Scan.result == "ok"),
+    ).subquery()
+    return select(visits.c.house_id, func.max(visits.c.at).label("last_visit")).group_by(visits.c.house_id).subquery()
+
+
+def _over_capacity(rule):
+    crowded = and_(
+        House.floor_area.is_not(None), House.occupants > 0, House.floor_area < House.occupants * literal(_min_area())
+    )
+    full = and_(House.max_occupants.is_not(None), House.occupants >= House.max_occupants)
+    reason = case((full, "capacity_reached"), else_="area_per_person_low")
+    return select(House.id, reason, House.occupants, House.max_occupants, House.floor_area).where(
+        House.status == "active", or_(full, crowded)
+    ), ("occupants", "max_occupants", "floor_area")
+
+
+def _min_area():
+    return float(setting("COCKPIT_MIN_AREA_PER_PERSON"))
+
+
+def _unregistered(rule):
+    days = setting("COCKPIT_RECENT_SCAN_DAYS")
+    active = select(Tenancy.id).where(Tenancy.house_id == House.id, Tenancy.status == "active")
+    scans = (
+        select(Doorplate.house_id.label("house_id"), func.count().label("n"), func.max(Scan.at).label("last"))
+        .join(Doorplate, Scan.doorplate_id == Doorplate.id)
+        .where(Scan.role == "tenant", Scan.at >= rule.days_ago(days))
+        .group_by(Doorplate.house_id)
+        .subquery()
+    )
+    query = select(House.id, literal("tenant_scans_no_tenants"), scans.c.n, scans.c.last, literal(days))
+    query = query.join(scans, scans.c.house_id == House.id).where(House.status == "active", ~active.exists())
+    return query, ("scans", "last_scan", "days")
+
+
+def _unverified(rule):
+    days = setting("COCKPIT_UNVERIFIED_DAYS")
+    query = select(House.id, literal("declared_not_verified"), VerificationTask.created_at, literal(days))
+    query = query.join(VerificationTask, VerificationTask.house_id == House.id).where(
+        VerificationTask.state == "open", VerificationTask.created_at < rule.days_ago(days)
+    )
+    return query, ("declared_at", "days")
+
+
+def _rectification(rule):
+    late = or_(
+        FireNotice.status.in_(("overdue", "escalated")),
+        and_(FireNotice.status.in_(OPEN), FireNotice.deadline < rule.now.date()),
+    )
+    query = select(House.id, literal("rectification_overdue"), FireNotice.id, FireNotice.deadline, FireNotice.status)
+    query = query.join(FireNotice, FireNotice.house_id == House.id).where(FireNotice.kind == "rectification", late)
+    return query, ("notice_id", "deadline", "notice_status")
+
+
+def _revoked(rule):
+    days = setting("COCKPIT_RECENT_SCAN_DAYS")
+    scans = (
+        select(Doorplate.house_id.label("house_id"), func.count().label("n"), func.max(Scan.at).label("last"))
+        .join(Doorplate, Scan.doorplate_id == Doorplate.id)
+        .where(Scan.result == "revoked", Scan.at >= rule.days_ago(days))
+        .group_by(Doorplate.house_id)
+        .subquery()
+    )
+    query = select(House.id, literal("revoked_plate_scanned"), scans.c.n, scans.c.last, literal(days))
+    return query.join(scans, scans.c.house_id == House.id), ("scans", "last_scan", "days")
+
+
+def _obligations(rule):
+    late = or_(Obligation.state == "overdue", and_(Obligation.state == "open", Obligation.due_date < rule.now.date()))
+    rows = (
+        select(Obligation.house_id, func.count().label("n"), func.min(Obligation.due_date).label("oldest"))
+        .where(late)
+        .group_by(Obligation.house_id)
+        .subquery()
+    )
+    query = select(House.id, literal("obligations_overdue"), rows.c.n, rows.c.oldest)
+    return query.join(rows, rows.c.house_id == House.id), ("obligations", "oldest_due")
+
+
+def patrol_cutoff(colour, moment: datetime):
+    """The last-visit instant before which a house of `colour` is due at `moment`."""
+    days = setting("COCKPIT_PATROL_DAYS")
+    return case(
+        (colour == "red", _at(moment - timedelta(days=days["red"]))),
+        (colour == "yellow", _at(moment - timedelta(days=days["yellow"]))),
+        else_=_at(moment - timedelta(days=days["green"])),
+    )
+
+
+def _not_visited(rule, moment=None):
+    visits = last_visits()
+    colour = colour_expr()
+    last = func.coalesce(visits.c.last_visit, House.verified_at, House.declared_at)
+    days = setting("COCKPIT_PATROL_DAYS")
+    interval = case((colour == "red", days["red"]), (colour == "yellow", days["yellow"]), else_=days["green"])
+    query = select(House.id, literal("patrol_due"), last, interval, colour)
+    query = query.outerjoin(visits, visits.c.house_id == House.id).where(
+        House.status == "active", last < patrol_cutoff(colour, moment or rule.now)
+    )
+    return query, ("last_visit", "interval_days", "colour")
+
+
+RULES = {
+    "over_capacity": _over_capacity,
+    "unregistered_tenants": _unregistered,
+    "unverified": _unverified,
+    "rectification_overdue": _rectification,
+    "revoked_scanned": _revoked,
+    "obligations_overdue": _obligations,
+    "not_visited": _not_visited,
+}
+
+
+def _json(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return float(value) if hasattr(value, "as_integer_ratio") and not isinstance(value, int) else value
+
+
+def explain(kind: str, reason: str, numbers: dict, now: datetime) -> str:
+    """The human sentence for an alert, from the translation files."""
+    params = dict(numbers)
+    for name in ("declared_at", "last_visit", "last_scan"):
+        if isinstance(numbers.get(name), datetime):
+            params["since_days"] = (now - numbers[name]).days
+    return t(f"cockpit.reason.{reason}", **{k: _json(v) for k, v in params.items()})
+
+
+def alert_query(kind: str, rule: Rule, prefix: str, moment=None):
+    """The rule's SELECT restricted to the region, with address text and colour: (house, reason, numbers...)."""
+    if kind == "not_visited":
+        query, names = _not_visited(rule, moment)
+    else:
+        query, names = RULES[kind](rule)
+    query = query.add_columns(House.scope_code, Address.full_text, House.unit_label, colour_expr())
+    query = query.join(Address, House.address_id == Address.id).where(_within(House.scope_code, prefix))
+    return query, names
+
+
+def count(kind: str, rule: Rule, prefix: str) -> int:
+    query, _ = alert_query(kind, rule, prefix)
+    return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+
+def rows(kind: str, rule: Rule, prefix: str, limit=None, offset=0, moment=None):
+    """Alert dicts of one kind, by house id."""
+    query, names = alert_query(kind, rule, prefix, moment)
+    query = query.order_by(House.id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    for row in db.session.execute(query):
+        house_id, reason, *rest = row
+        numbers = dict(zip(names, rest[: len(names)], strict=True))
+        scope, address, unit, colour = rest[len(names) :]
+        yield {
+            "kind": kind,
+            "reason": reason,
+            "text": explain(kind, reason, numbers, rule.now),
+            "house": {"id": house_id, "address": address, "unit_label": unit, "scope_code": scope, "colour": colour},
+            "numbers": {k: _json(v) for k, v in numbers.items()},
+        }
