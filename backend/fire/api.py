@@ -6,6 +6,7 @@ from flask import request
 from flask_login import current_user
 from sqlalchemy import select
 
+from backend.addresses.models import Address
 from backend.api import int_arg, json_body, route
 from backend.auth.scope import scope_filter
 from backend.errors import ValidationError
@@ -98,11 +99,16 @@ def notice_issue(house_id):
         ("house", "integer", False, "only this house's notices"),
         ("open", "boolean", False, "1: only open notices"),
         ("overdue", "boolean", False, "1: only overdue"),
+        ("mine", "boolean", False, "officers, 1: only the notices I issued"),
     ],
     response="NoticeList",
 )
 def notice_list():
-    query = select(FireNotice).join(House, FireNotice.house_id == House.id)
+    query = (
+        select(FireNotice, Address.full_text, House.unit_label)
+        .join(House, FireNotice.house_id == House.id)
+        .join(Address, House.address_id == Address.id)
+    )
     if current_user.role == "landlord":
         query = query.where(House.landlord_id == current_user.id)
     else:
@@ -113,13 +119,15 @@ def notice_list():
         query = query.where(FireNotice.status.in_(OPEN))
     if request.args.get("overdue") in ("1", "true"):
         query = query.where(FireNotice.status.in_(("overdue", "escalated")))
-    notices = db.session.scalars(
+    if request.args.get("mine") in ("1", "true") and current_user.role == "fire_officer":
+        query = query.where(FireNotice.issued_by_id == current_user.id)
+    rows = db.session.execute(
         query.order_by(FireNotice.deadline.is_(None), FireNotice.deadline, FireNotice.id).limit(500)
     ).all()
     if current_user.role == "landlord":
-        mark_delivered(notices)
+        mark_delivered([n for n, _, _ in rows])
         db.session.commit()
-    return {"notices": [notice_json(n) for n in notices]}
+    return {"notices": [{**notice_json(n), "address": text, "unit_label": unit} for n, text, unit in rows]}
 
 
 def _visible(notice_id):

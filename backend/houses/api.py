@@ -2,7 +2,7 @@
 
 from flask import request
 from flask_login import current_user
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from backend.addresses.models import Address
 from backend.api import int_arg, json_body, route
@@ -18,6 +18,7 @@ from backend.houses.colour import COLOURS, colour_expr
 from backend.houses.models import STATUSES, House
 from backend.houses.operations import declare_house, own_house, withdraw_house
 from backend.obligations.models import Obligation
+from backend.verification.models import Verification
 
 LIST_ROLES = ("landlord", "grid_worker", "fire_officer", "police", "supervisor", "admin")
 HOUSE_READERS = LIST_ROLES
@@ -73,8 +74,9 @@ def house_declare():
 )
 def house_list():
     colour = colour_expr().label("colour")
+    last_visit = select(func.max(Verification.at)).where(Verification.house_id == House.id).scalar_subquery()
     query = (
-        select(House, Address.full_text, colour, Doorplate.plate_id, Doorplate.version)
+        select(House, Address.full_text, colour, Doorplate.plate_id, Doorplate.version, last_visit.label("last_visit"))
         .join(Address, House.address_id == Address.id)
         .outerjoin(Doorplate, Doorplate.house_id == House.id)
     )
@@ -111,8 +113,9 @@ def house_list():
                 "occupants_count": h.occupants,
                 "scope_code": h.scope_code,
                 "short_code": short_code(plate_id, version) if plate_id is not None else None,
+                "last_visit_at": visited and visited.isoformat(),
             }
-            for h, text, c, plate_id, version in rows
+            for h, text, c, plate_id, version, visited in rows
         ]
     }
 

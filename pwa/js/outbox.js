@@ -14,6 +14,8 @@
 // Background Sync does not exist on iOS/Safari/Firefox: the page flushes (startAutoFlush) on start, when the
 // network comes back, when the app is shown again, and on a timer for back-offs.
 
+import { multipartFile } from './multipart.js';
+
 export const RETRY = { baseMs: 5_000, maxMs: 10 * 60_000 };
 const META = '_meta';
 const REF = '_ref:'; // + a photo item's id → the server's id for it
@@ -76,19 +78,36 @@ export function createOutbox({
   }
 
   /**
-   * add({url, body, label}) queues a JSON write. A photo: add({url, body: bytes, contentType: 'image/jpeg',
-   * provides: 'id'}); a write that uses it: add({..., needs: {photos: [photoItem.id]}}) — body.photos gets the
-   * server ids appended at send time.
+   * add({url, body, label}) queues a JSON write. A photo: add({url, body: bytes, contentType, provides: 'id'});
+   * a write that uses it: add({..., needs: {photos: [photoItem.id]}}) — body.photos gets the server ids appended
+   * at send time. addWithPhotos below does both.
    */
-  async function add({ method = 'POST', url, body, label = '', contentType = null, provides = null, needs = null }) {
+  async function add({ id = newId(), method = 'POST', url, body, label = '', contentType = null, provides = null, needs = null }) {
     const seq = Math.max(0, ...(await mine()).map((i) => i.seq)) + 1;
     const item = {
-      id: newId(), method, url, body, label, owner: owner(), seq, contentType, provides, needs,
+      id, method, url, body, label, owner: owner(), seq, contentType, provides, needs,
       createdAt: now(), attempts: 0, lastError: null, nextAttemptAt: 0, state: 'pending',
     };
     await store.set(item.id, item);
     changed();
     return item;
+  }
+
+  /**
+   * Photos, then the write that needs them, under the flush lock: a round in between could send a photo and,
+   * seeing no write that needs it yet, forget its server id. photos: [{bytes, type, label}].
+   */
+  function addWithPhotos(write, photos) {
+    return Promise.resolve(lock(async () => {
+      const queued = [];
+      for (const { bytes, type, label } of photos) {
+        const id = newId();
+        // The multipart body is fixed now, boundary and all: every replay is the same request, byte for byte.
+        const { body, contentType } = multipartFile({ name: 'photo', filename: 'photo.jpg', type, bytes, boundary: `menpai-${id}` });
+        queued.push(await add({ id, method: 'POST', url: '/api/v1/photos', body, contentType, provides: 'id', label }));
+      }
+      return add({ ...write, needs: queued.length ? { photos: queued.map((p) => p.id) } : null });
+    }));
   }
 
   /** The body with the server ids of the photos it needs, or {blocked: the photo item not sent yet}. */
@@ -214,7 +233,7 @@ export function createOutbox({
   }
 
   const subscribe = (fn) => { listeners.add(fn); return () => listeners.delete(fn); };
-  return { add, flush, status, retry, discard, clear, subscribe };
+  return { add, addWithPhotos, flush, status, retry, discard, clear, subscribe };
 }
 
 /** Flush now, when the network returns, when the app is shown again, and every intervalMs for back-offs. */

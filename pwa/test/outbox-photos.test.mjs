@@ -26,7 +26,7 @@ function fakeServer() {
   const handle = (request) => {
     requests.push(request);
     const key = request.headers['Idempotency-Key'];
-    const digest = `${request.url} ${request.contentType ? `bytes:${request.body.byteLength}` : JSON.stringify(request.body)}`;
+    const digest = `${request.url} ${request.contentType ? [...request.body].join() : JSON.stringify(request.body)}`;
     const seen = keys.get(key);
     if (seen && seen.digest !== digest) return { status: 409, body: { error: { code: 'idempotency_key_reused' } } };
     if (seen) return seen.answer;
@@ -57,15 +57,9 @@ const bytes = (n) => new Uint8Array(n).fill(7).buffer;
 
 /** One visit with two photos, queued the way pwa/js/screens/tasks.js does it. */
 async function queueVisit(outbox, task = 1) {
-  const photos = [];
-  for (const size of [10, 20]) {
-    photos.push(await outbox.add({ url: '/api/v1/photos', body: bytes(size), contentType: 'image/jpeg', provides: 'id' }));
-  }
-  const visit = await outbox.add({
-    url: `/api/v1/tasks/${task}/verify`,
-    body: { outcome: 'approved' },
-    needs: { photos: photos.map((p) => p.id) },
-  });
+  const shots = [10, 20].map((size) => ({ bytes: bytes(size), type: 'image/jpeg', label: 'photo' }));
+  const visit = await outbox.addWithPhotos({ url: `/api/v1/tasks/${task}/verify`, body: { outcome: 'approved' } }, shots);
+  const photos = visit.needs.photos.map((id) => ({ id }));
   return { photos, visit };
 }
 
@@ -76,8 +70,11 @@ test('photos are uploaded first, as bytes under their own key, and the visit car
   assert.deepEqual(await outbox.flush(), { sent: 3, kept: 0, setAside: 0 });
   assert.deepEqual(server.requests.map((r) => r.url), ['/api/v1/photos', '/api/v1/photos', '/api/v1/tasks/1/verify']);
   assert.deepEqual(server.requests.map((r) => r.headers['Idempotency-Key']), [photos[0].id, photos[1].id, visit.id]);
-  assert.equal(server.requests[0].contentType, 'image/jpeg');
-  assert.equal(server.requests[0].body.byteLength, 10);
+  const [upload] = server.requests;
+  assert.equal(upload.contentType, `multipart/form-data; boundary=menpai-${photos[0].id}`);
+  const text = new TextDecoder().decode(upload.body);
+  assert.match(text, /^--menpai-\S+\r\nContent-Disposition: form-data; name="photo"; filename="photo.jpg"\r\nContent-Type: image\/jpeg\r\n\r\n/);
+  assert.equal(text.split('\r\n\r\n')[1].length, 10 + `\r\n--menpai-${photos[0].id}--\r\n`.length);
   assert.deepEqual(server.visits, [{ url: '/api/v1/tasks/1/verify', body: { outcome: 'approved', photos: [101, 102] } }]);
   assert.equal((await outbox.status()).count, 0);
 });
@@ -191,4 +188,18 @@ test('a 409 without the id for a photo (its first attempt still running) keeps i
   busy = false;
   await outbox.flush({ force: true });
   assert.deepEqual(server.visits.map((v) => v.body.photos), [[101, 102]]);
+});
+
+test('a flush between queueing the photos and their write cannot happen: both go under the flush lock', async () => {
+  const server = fakeServer();
+  let held = Promise.resolve();
+  const lock = (fn) => { const run = held.then(fn); held = run.catch(() => {}); return run; };
+  const outbox = createOutbox({
+    store: memoryStore(), owner: () => 'grid', lock,
+    send: async (request) => { const { status, body } = server.handle(request); return json(status, body); },
+  });
+  const queued = outbox.addWithPhotos({ url: '/api/v1/tasks/1/verify', body: {} }, [{ bytes: bytes(5), type: 'image/jpeg' }]);
+  await Promise.all([queued, outbox.flush({ force: true })]);
+  await outbox.flush({ force: true });
+  assert.deepEqual(server.visits.map((v) => v.body.photos), [[101]]);
 });
