@@ -34,6 +34,12 @@ LANGUAGES = ["zh-CN", "en"]
 DOORPLATE_KEYS = None
 DOORPLATE_KEY_ID = None
 
+# Scans from the landing page's fast path (PostgreSQL) are written in batches: every this many seconds, or sooner
+# at SCAN_BUFFER_ROWS rows; at most SCAN_BUFFER_MAX rows wait while the database is unreachable. 0: at once.
+SCAN_FLUSH_SECONDS = 0.25
+SCAN_BUFFER_ROWS = 500
+SCAN_BUFFER_MAX = 100_000
+
 # A CJK font for the Chinese address on printed plates; unset: found with fc-match / the usual Debian paths.
 DOORPLATE_FONT = None
 

@@ -20,6 +20,8 @@ TEST_CONFIG = {
     "PUBLIC_BASE_URL": "https://menpai.test",
     # scrypt costs ~70 ms a hash; the suite creates many users. test_auth checks the default is scrypt.
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    # Scan rows written before the response returns, so a test can count them (test_scanlog covers the batches).
+    "SCAN_FLUSH_SECONDS": 0,
 }
 
 

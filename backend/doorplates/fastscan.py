@@ -1,29 +1,31 @@
-"""PostgreSQL's fast path for the landing page: read the plate and record the scan in one statement.
+"""PostgreSQL's fast path for the landing page: one prepared read, the scan row handed to the batch writer.
 
 The page is the most frequent request there is (every tenant, every officer, every curious neighbour). The general
-path costs five round trips (BEGIN, SELECT, INSERT, COMMIT, and the session's ROLLBACK); this one costs one: a
-data-modifying CTE on an autocommit connection whose commits do not wait for the WAL flush
-(synchronous_commit=off: a crash may lose the last fraction of a second of scan rows, never corrupt anything;
-no other write goes through this connection). Its result must equal the general path's, which
-tests/test_doorplate_landing.py checks on PostGIS.
+path costs five round trips (BEGIN, SELECT, INSERT, COMMIT, and the session's ROLLBACK); this one costs one
+read-only statement on an autocommit connection (prepared once per connection), and the scan row goes to
+`scanlog`, which COPYs rows in batches (a crash may lose the last fraction of a second of scan rows, never corrupt
+anything). Its result must equal the general path's, which tests/test_doorplate_landing.py checks on PostGIS.
 """
 
 import psycopg
 from flask import current_app
-from sqlalchemy import BigInteger, Integer, String, and_, bindparam, case, create_engine, func, insert, or_, select
+from sqlalchemy import BigInteger, Integer, and_, bindparam, case, create_engine, or_, select
 from sqlalchemy.dialects import postgresql
 
 from backend.addresses.models import Address
+from backend.doorplates import scanlog
 from backend.doorplates.lookup import NOTICE_COLUMNS, PLATE_COLUMNS, NoticeView, PlateView
-from backend.doorplates.models import Doorplate, Scan
+from backend.doorplates.models import Doorplate
 from backend.fire.models import OPEN, FireNotice
 from backend.houses.models import House
+from backend.types import utcnow
 
 ENGINE_KEY = "menpai.scan_engine"
+LOG_KEY = "menpai.scan_log"
 
 
 def _statement():
-    """The CTE, built from the same column list and colour expression as the general path, for PostgreSQL."""
+    """The read, built from the same column list and colour expression as the general path, for PostgreSQL."""
     version = bindparam("version", None, type_=Integer, required=False)
     result = case(
         (or_(Doorplate.state == "revoked", version < Doorplate.version), "revoked"),
@@ -37,23 +39,11 @@ def _statement():
         .where(Doorplate.plate_id == bindparam("plate_id", None, type_=BigInteger, required=False))
         .cte("p")
     )
-    scan_values = select(
-        func.now(),
-        plate.c.id,
-        version,
-        plate.c.result,
-        bindparam("channel", None, type_=String, required=False),
-        bindparam("user_id", None, type_=Integer, required=False),
-        bindparam("role", None, type_=String, required=False),
-    )
-    columns = ["at", "doorplate_id", "version", "result", "channel", "user_id", "role"]
-    recorded = insert(Scan.__table__).from_select(columns, scan_values).cte("s")
     notices = and_(FireNotice.house_id == plate.c.house_id, FireNotice.status.in_(OPEN))
     query = (
         select(plate, *NOTICE_COLUMNS)
         .select_from(plate.outerjoin(FireNotice, notices))
         .order_by(FireNotice.deadline.is_(None), FireNotice.deadline)
-        .add_cte(recorded)
     )
     compiled = query.compile(dialect=postgresql.dialect(), compile_kwargs={"render_postcompile": True})
     return str(compiled), dict(compiled.params)
@@ -80,7 +70,30 @@ def _engine():
     return engine
 
 
+def _log() -> scanlog.ScanLog:
+    log = current_app.extensions.get(LOG_KEY)
+    if log is None:
+        config = current_app.config
+        log = scanlog.ScanLog(
+            scanlog.conninfo(config["SQLALCHEMY_DATABASE_URI"]),
+            flush_seconds=config["SCAN_FLUSH_SECONDS"],
+            max_rows=config["SCAN_BUFFER_ROWS"],
+            max_buffered=config["SCAN_BUFFER_MAX"],
+        )
+        current_app.extensions[LOG_KEY] = log
+    return log
+
+
+def flush(app) -> int:
+    """Write the buffered scan rows now (tests, benchmarks)."""
+    log = app.extensions.get(LOG_KEY)
+    return log.flush() if log else 0
+
+
 def dispose(app) -> None:
+    log = app.extensions.pop(LOG_KEY, None)
+    if log is not None:
+        log.close()
     engine = app.extensions.pop(ENGINE_KEY, None)
     if engine is not None:
         engine.dispose()
@@ -90,7 +103,7 @@ def _run(params) -> list[dict]:
     # Straight from the pool, no Connection wrapper and no pre-ping round trip: this is the hot path.
     raw = _engine().raw_connection()
     try:
-        cursor = raw.driver_connection.execute(SQL, params)
+        cursor = raw.driver_connection.execute(SQL, params, prepare=True)
         names = [c.name for c in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     except psycopg.OperationalError:
@@ -102,15 +115,8 @@ def _run(params) -> list[dict]:
 
 
 def scan(plate_id: int, version: int, channel: str, user_id=None, role=None) -> tuple[str, PlateView | None]:
-    """(result, plate) and the scan row written; ("unknown", None) with nothing written if no such plate."""
-    params = {
-        **DEFAULTS,
-        "plate_id": plate_id,
-        "version": version,
-        "channel": channel,
-        "user_id": user_id,
-        "role": role,
-    }
+    """(result, plate) and the scan row queued; ("unknown", None) with nothing queued if no such plate."""
+    params = {**DEFAULTS, "plate_id": plate_id, "version": version}
     try:
         rows = _run(params)
     except psycopg.OperationalError:
@@ -119,4 +125,6 @@ def scan(plate_id: int, version: int, channel: str, user_id=None, role=None) -> 
         return "unknown", None
     notices = tuple(NoticeView(r["kind"], r["notice_status"], r["title"], r["deadline"]) for r in rows if r["kind"])
     plate = PlateView(**{f: rows[0][f] for f in FIELDS}, notices=notices)
-    return rows[0]["result"], plate
+    result = rows[0]["result"]
+    _log().add((utcnow(), plate.id, version, result, channel, user_id, role))
+    return result, plate

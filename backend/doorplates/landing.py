@@ -2,7 +2,7 @@
 
 from urllib.parse import quote
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -47,6 +47,9 @@ def _page(found: Resolution, token: str | None = None):
 
 
 def _who(user) -> tuple[int | None, str | None]:
+    # Most scans come from phones that never signed in: no session cookie, no need to ask Flask-Login.
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return None, None
     return (user.id, user.role) if user.is_authenticated else (None, None)
 
 
