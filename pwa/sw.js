@@ -7,6 +7,8 @@ const SHELL = [
   './', 'app.css', 'manifest.webmanifest',
   'js/app.js', 'js/api.js', 'js/i18n.js', 'js/store.js', 'js/outbox.js', 'js/sw-bridge.js', 'js/dom.js',
   'js/checklists.js', 'js/geo.js',
+  'js/photos.js', 'js/multipart.js', 'js/screens/grid-houses.js', 'js/screens/house.js', 'js/screens/fire.js',
+  'js/screens/lists.js',
   'js/screens/login.js', 'js/screens/home.js', 'js/screens/check-in.js', 'js/screens/tasks.js',
   'js/screens/outbox.js', 'js/screens/plate.js',
   'js/write.js', 'js/screens/tenants.js',

@@ -4,6 +4,10 @@ import { ask, h, show, toast } from './dom.js';
 import { formatTime, loadLanguage, otherLanguage, switchLanguage, t } from './i18n.js';
 import { createOutbox, startAutoFlush } from './outbox.js';
 import { checkInScreen } from './screens/check-in.js';
+import { myNoticesScreen, noticeNewScreen, noticeScreen as fireNoticeScreen, reinspectListScreen } from './screens/fire.js';
+import { gridHousesScreen } from './screens/grid-houses.js';
+import { houseScreen as staffHouseScreen } from './screens/house.js';
+import { listsScreen } from './screens/lists.js';
 import { homeScreen, placeholderScreen } from './screens/home.js';
 import { loginScreen } from './screens/login.js';
 import { myTenancyScreen } from './screens/my-tenancy.js';
@@ -34,6 +38,13 @@ const ROUTES = [
   [/^\/check-in\/([^/]+)$/, checkInScreen, 'any'],
   [/^\/tasks$/, tasksScreen, ['grid_worker']],
   [/^\/tasks\/(\d+)$/, verifyScreen, ['grid_worker']],
+  [/^\/grid-houses$/, gridHousesScreen, ['grid_worker']],
+  [/^\/house\/(\d+)$/, staffHouseScreen, STAFF],
+  [/^\/house\/(\d+)\/notice$/, noticeNewScreen, ['fire_officer']],
+  [/^\/my-notices$/, myNoticesScreen, ['fire_officer']],
+  [/^\/reinspect$/, reinspectListScreen, ['fire_officer']],
+  [/^\/notice\/(\d+)$/, fireNoticeScreen, ['fire_officer']],
+  [/^\/lists$/, listsScreen, ['police', 'supervisor', 'admin']],
   [/^\/outbox$/, outboxScreen, 'user'],
   [/^\/find$/, findScreen, 'user'],
   [/^\/scan$/, scanScreen, 'user'],

@@ -7,11 +7,11 @@ const MENUS = {
   landlord: [['scan', '#/scan'], ['houses', '#/soon/houses'], ['declare', '#/soon/declare'], ['tenants', '#/tenants'],
     ['notices', '#/soon/notices'], ['monthly', '#/soon/monthly'], ['find', '#/find']],
   tenant: [['scan', '#/scan'], ['check_in', '#/find'], ['my_tenancy', '#/my-tenancy']],
-  grid_worker: [['scan', '#/scan'], ['tasks', '#/tasks'], ['find', '#/find'], ['grid_houses', '#/soon/grid-houses']],
-  fire_officer: [['scan', '#/scan'], ['find', '#/find'], ['my_notices', '#/soon/my-notices'], ['reinspect', '#/soon/reinspect']],
-  police: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/soon/lists']],
-  supervisor: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/soon/lists']],
-  admin: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/soon/lists']],
+  grid_worker: [['scan', '#/scan'], ['tasks', '#/tasks'], ['find', '#/find'], ['grid_houses', '#/grid-houses']],
+  fire_officer: [['scan', '#/scan'], ['find', '#/find'], ['my_notices', '#/my-notices'], ['reinspect', '#/reinspect']],
+  police: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['cockpit', '/cockpit']],
+  supervisor: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['cockpit', '/cockpit']],
+  admin: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['cockpit', '/cockpit']],
 };
 
 export function homeScreen(ctx) {

@@ -4,7 +4,7 @@ import { formatTime, t } from '../i18n.js';
 
 export function errorText(error) {
   if (!error) return '';
-  const known = ['network', 'not_json', 'server', 'unauthorized', 'csrf_failed', 'too_many_attempts'];
+  const known = ['network', 'not_json', 'server', 'unauthorized', 'csrf_failed', 'too_many_attempts', 'photo_set_aside', 'no_id'];
   return known.includes(error.code) ? t(`outbox.error.${error.code}`) : error.message || t('outbox.error.http', { status: error.status });
 }
 

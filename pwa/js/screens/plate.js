@@ -29,7 +29,12 @@ export async function plateScreen(ctx, token) {
   const checkIn = ctx.session.user?.role === 'tenant' && plate.card.accepts_check_in
     ? h('a', { class: 'btn', href: `#/check-in/${plate.token}` }, t('checkin.title'))
     : null;
-  show(h('h1', {}, t('plate.title')), plateCard(plate.card), record, checkIn);
+  // Staff in scope: the house's full record, and for a fire officer the notice form, one tap away.
+  const staff = plate.house && ctx.isStaff()
+    ? [h('a', { class: 'btn secondary', href: `#/house/${plate.house.id}`, id: 'open-house' }, t('staff.house_title')),
+      ctx.session.user.role === 'fire_officer' ? h('a', { class: 'btn', href: `#/house/${plate.house.id}/notice`, id: 'issue-notice' }, t('fire.issue')) : null]
+    : null;
+  show(h('h1', {}, t('plate.title')), plateCard(plate.card), record, checkIn, staff);
 }
 
 export function findScreen(ctx) {

@@ -1,10 +1,12 @@
-// 核验赋码 for grid workers: open tasks nearest first from a GPS fix, and the visit form. Works offline: the list
-// comes from the service worker's cache, the visit goes through the outbox (sent when the network returns).
+// 核验赋码 for grid workers: open tasks nearest first from a GPS fix, and the visit form with camera photos. Works
+// offline: the list comes from the service worker's cache, the photos and the visit go through the outbox (sent when
+// the network returns, photos first).
 import { api } from '../api.js';
 import { VERIFICATION } from '../checklists.js';
 import { h, show, toast } from '../dom.js';
 import { locate } from '../geo.js';
 import { formatTime, t } from '../i18n.js';
+import { photoPicker, queueWithPhotos } from '../photos.js';
 
 const VERIFY_URL = /^\/api\/v1\/tasks\/(\d+)\/verify$/;
 let lastTasks = new Map(); // id → task, for the form when the list was just shown
@@ -82,6 +84,7 @@ export async function verifyScreen(ctx, id) {
     }
   };
   const summary = h('p', { class: 'error', role: 'alert' });
+  const picker = photoPicker({ id: 'verify-photos' });
   const form = h(
     'form',
     { id: 'verify', novalidate: true },
@@ -103,6 +106,8 @@ export async function verifyScreen(ctx, id) {
     h('textarea', { id: 'reasons', name: 'reasons', rows: '3' }),
     h('label', { for: 'note' }, t('verify.note')),
     h('textarea', { id: 'note', name: 'note', rows: '2', maxlength: '500' }),
+    h('h2', {}, t('verify.photos')),
+    picker.element,
     summary,
     h('button', { type: 'submit' }, t('verify.submit')),
   );
@@ -120,7 +125,9 @@ export async function verifyScreen(ctx, id) {
     if (reasons.length) body.reasons = reasons;
     if (form.elements.note.value.trim()) body.note = form.elements.note.value.trim();
     form.querySelector('button[type=submit]').disabled = true;
-    const item = await ctx.outbox.add({ method: 'POST', url: `/api/v1/tasks/${taskId}/verify`, body, label: task.address });
+    // The photos go first, each under its own client id; the visit follows with their server ids (outbox.js).
+    const write = { method: 'POST', url: `/api/v1/tasks/${taskId}/verify`, body, label: task.address };
+    const item = await queueWithPhotos(ctx.outbox, picker.shots(), write);
     // Twice: a round already under way (a timer's) may have started before this item existed.
     for (let i = 0; i < 2; i += 1) await ctx.outbox.flush().catch(() => {});
     const { pending, attention } = await ctx.outbox.status();

@@ -1,0 +1,57 @@
+// A house's record for staff in scope (GET /houses/{id}: occupants masked, the read audited): colour, status,
+// plate, capacity, open obligations and notices, the latest steps of its timeline; a fire officer's actions.
+import { api } from '../api.js';
+import { h, show } from '../dom.js';
+import { formatTime, t } from '../i18n.js';
+import { colourTag, place } from './grid-houses.js';
+
+const TIMELINE_SHOWN = 8;
+const AWAITING_INSPECTION = ['submitted', 'overdue', 'escalated'];
+
+/** A fire officer's open notices of this house, each with what can be done next. */
+async function officerNotices(houseId) {
+  const { notices } = await api(`/api/v1/notices?house=${houseId}&open=1`);
+  if (!notices.length) return h('p', { class: 'muted' }, t('fire.no_open_notices'));
+  return h('ul', { class: 'list', id: 'house-notices' }, notices.map((n) =>
+    h('li', { 'data-notice-id': n.id },
+      h('a', { href: `#/notice/${n.id}` },
+        h('strong', {}, n.title), h('br'),
+        h('span', { class: 'muted' }, [t(`fire.kind.${n.kind}`), t(`fire.status.${n.status}`),
+          n.deadline ? t('fire.deadline', { date: n.deadline }) : null].filter(Boolean).join(' · ')),
+        n.kind === 'rectification' && AWAITING_INSPECTION.includes(n.status) ? [' ', h('span', { class: 'tag' }, t('fire.to_reinspect'))] : null,
+      ))));
+}
+
+export async function houseScreen(ctx, id) {
+  show(h('p', { class: 'muted' }, t('app.loading')));
+  const card = await api(`/api/v1/houses/${id}`);
+  const officer = ctx.session.user.role === 'fire_officer';
+  const notices = officer
+    ? await officerNotices(card.id)
+    : card.notices.length
+      ? h('ul', { class: 'list', id: 'house-notices' }, card.notices.map((n) => h('li', {}, h('strong', {}, n.title), ' · ',
+        t(`fire.status.${n.status}`), n.deadline ? ` · ${t('fire.deadline', { date: n.deadline })}` : '')))
+      : h('p', { class: 'muted' }, t('fire.no_open_notices'));
+  show(
+    h('h1', {}, t('staff.house_title')),
+    h('section', { class: 'card', 'data-colour': card.colour, id: 'house-card', 'data-house-id': card.id },
+      h('div', { class: `band ${card.colour}` }, h('strong', {}, t(`colour.${card.colour}`))),
+      h('p', { class: 'address' }, h('strong', {}, place(card))),
+      h('p', {}, t(`house.status.${card.status}`), ' · ', t('plate.short_code'), ' ', h('span', { class: 'code' }, card.doorplate.short_code)),
+      h('p', { class: 'muted' }, t('staff.occupancy', { n: card.occupants_count, max: card.max_occupants ?? '?' }), ' · ',
+        t('staff.rooms', { n: card.rooms ?? '?', area: card.floor_area ?? '?' })),
+      h('p', { class: 'muted' }, t('staff.scans', { n: card.scans_total })),
+    ),
+    officer ? h('a', { class: 'btn', href: `#/house/${card.id}/notice`, id: 'issue-notice' }, t('fire.issue')) : null,
+    h('h2', {}, t('staff.notices')),
+    notices,
+    card.obligations.length ? [h('h2', {}, t('staff.obligations')),
+      h('ul', { class: 'list' }, card.obligations.map((o) => h('li', { class: o.state === 'overdue' ? 'error' : null },
+        t(`staff.obligation.${o.kind}`), ' · ', t('staff.due', { date: o.due_date }), o.state === 'overdue' ? ` · ${t('staff.overdue')}` : '')))] : null,
+    card.occupants.length ? [h('h2', {}, t('staff.occupants', { n: card.occupants.length })),
+      h('ul', { class: 'list' }, card.occupants.map((p) => h('li', {}, [p.name, p.room, p.phone].filter(Boolean).join(' · '))))] : null,
+    h('h2', {}, t('staff.timeline')),
+    h('ul', { class: 'list timeline' }, card.timeline.filter((e) => e.kind !== 'scan').slice(0, TIMELINE_SHOWN).map((e) =>
+      h('li', {}, h('span', { class: 'muted' }, formatTime(Date.parse(e.at))), ' ', t(`staff.event.${e.kind}`, e)))),
+  );
+}
