@@ -11,7 +11,8 @@ const SHELL = [
   'js/screens/lists.js',
   'js/screens/login.js', 'js/screens/home.js', 'js/screens/check-in.js', 'js/screens/tasks.js',
   'js/screens/outbox.js', 'js/screens/plate.js',
-  'js/write.js', 'js/screens/tenants.js',
+  'js/write.js', 'js/screens/tenants.js', 'js/screens/houses.js', 'js/screens/declare.js', 'js/screens/notices.js',
+  'js/screens/monthly.js', 'js/screens/notifications.js', 'js/screens/photos.js', 'js/push.js', 'js/self-check.js',
   'js/scanner.js', 'js/screens/scan.js', 'js/screens/my-tenancy.js',
   'i18n/zh-CN.json', 'i18n/en.json',
   'icons/icon-192.png', 'icons/icon-512.png', 'icons/maskable-192.png', 'icons/maskable-512.png',
@@ -105,3 +106,36 @@ async function tell(message) {
   const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
   for (const client of windows) client.postMessage(message);
 }
+
+// Web Push: the server's payload is {title, body, url, notice_id} (backend/notify/outbox.py push_payload, ≤ 3 KB).
+self.addEventListener('push', (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch {
+    data = { body: event.data.text() };
+  }
+  const tag = data.notice_id ? `notice-${data.notice_id}` : 'menpai'; // a newer message about a notice replaces the older
+  event.waitUntil(self.registration.showNotification(data.title || '', {
+    body: data.body || '',
+    tag,
+    renotify: true,
+    icon: 'icons/icon-192.png',
+    data: { url: data.url || './' },
+  }));
+});
+
+// A tap on the notification: the app's window at the notice (an open one is reused), never a foreign URL.
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const scope = new URL(self.registration.scope);
+  let target = new URL(event.notification.data?.url || './', scope);
+  if (target.origin !== scope.origin || !target.pathname.startsWith(scope.pathname)) target = scope;
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    const open = windows.find((client) => new URL(client.url).pathname.startsWith(scope.pathname));
+    if (!open) return self.clients.openWindow(target.href);
+    await open.focus();
+    return open.navigate(target.href);
+  })());
+});

@@ -8,9 +8,14 @@ import { myNoticesScreen, noticeNewScreen, noticeScreen as fireNoticeScreen, rei
 import { gridHousesScreen } from './screens/grid-houses.js';
 import { houseScreen as staffHouseScreen } from './screens/house.js';
 import { listsScreen } from './screens/lists.js';
+import { declareScreen } from './screens/declare.js';
 import { homeScreen, placeholderScreen } from './screens/home.js';
+import { houseScreen, housesScreen } from './screens/houses.js';
 import { loginScreen } from './screens/login.js';
+import { monthlyScreen } from './screens/monthly.js';
 import { myTenancyScreen } from './screens/my-tenancy.js';
+import { noticeScreen, noticesScreen } from './screens/notices.js';
+import { notificationsScreen } from './screens/notifications.js';
 import { errorText, outboxScreen } from './screens/outbox.js';
 import { findScreen, plateScreen } from './screens/plate.js';
 import { scanScreen } from './screens/scan.js';
@@ -51,6 +56,13 @@ const ROUTES = [
   [/^\/my-tenancy$/, myTenancyScreen, ['tenant']],
   [/^\/plate\/([^/]+)$/, plateScreen, 'any'],
   [/^\/tenants$/, tenantsScreen, ['landlord']],
+  [/^\/houses$/, housesScreen, ['landlord']],
+  [/^\/houses\/(\d+)$/, houseScreen, ['landlord']],
+  [/^\/declare$/, declareScreen, ['landlord']],
+  [/^\/notices$/, noticesScreen, ['landlord']],
+  [/^\/notices\/(\d+)$/, noticeScreen, ['landlord']],
+  [/^\/monthly$/, monthlyScreen, ['landlord']],
+  [/^\/notifications$/, notificationsScreen, 'user'],
   [/^\/soon\/([\w-]+)$/, placeholderScreen, 'user'],
 ];
 

@@ -4,8 +4,8 @@ import { t } from '../i18n.js';
 
 // [key, route]; a route under #/soon/ is a screen of issue 6 not built yet (it says so rather than hide the plan).
 const MENUS = {
-  landlord: [['scan', '#/scan'], ['houses', '#/soon/houses'], ['declare', '#/soon/declare'], ['tenants', '#/tenants'],
-    ['notices', '#/soon/notices'], ['monthly', '#/soon/monthly'], ['find', '#/find']],
+  landlord: [['scan', '#/scan'], ['houses', '#/houses'], ['declare', '#/declare'], ['tenants', '#/tenants'],
+    ['notices', '#/notices'], ['monthly', '#/monthly'], ['notifications', '#/notifications'], ['find', '#/find']],
   tenant: [['scan', '#/scan'], ['check_in', '#/find'], ['my_tenancy', '#/my-tenancy']],
   grid_worker: [['scan', '#/scan'], ['tasks', '#/tasks'], ['find', '#/find'], ['grid_houses', '#/grid-houses']],
   fire_officer: [['scan', '#/scan'], ['find', '#/find'], ['my_notices', '#/my-notices'], ['reinspect', '#/reinspect']],
