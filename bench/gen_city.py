@@ -503,6 +503,11 @@ class City:
             self.max_occ.append(mx)
             self.places.append(mx if rng.random() < 0.15 else rng.randint(1, (mx + 1) // 2))  # places the landlord lets
             self.rent.append((kind, rooms, round(rooms * rng.uniform(12, 30), 1)))
+        # Houses get their ids in declaration order, as in the app (addresses come in registry order, by grid).
+        self.by_id = sorted(range(n), key=self.declared.__getitem__)
+        self.hid = [0] * n
+        for rank, h in enumerate(self.by_id, start=1):
+            self.hid[h] = rank
 
     # --- tenancies and people -------------------------------------------------------------------------------
 
@@ -556,6 +561,7 @@ class City:
             mean_days = max((mean_days + self.VACANCY_DAYS) * ratio - self.VACANCY_DAYS, 5)
         self.tenancies = []
         self._timelines(range(self.args.houses), mean_days, self.tenancies)
+        self.tenancies.sort(key=lambda t: t[1])  # ids in check-in order, as the app writes them
         self.occupants = [0] * self.args.houses
         for h, _, _, status in self.tenancies:
             if status in ("pending", "active"):
@@ -566,7 +572,7 @@ class City:
     def people_and_tenancies(self) -> None:
         """People reused across tenancies that do not overlap; then the tenancies, registrations, renewals."""
         rng, v = self.rng, self.vault
-        order = sorted(range(len(self.tenancies)), key=lambda i: self.tenancies[i][1])
+        order = range(len(self.tenancies))  # already in check-in order
         person_of = [0] * len(self.tenancies)
         free, n_people, first_seen = [], 0, []
         for i in order:
@@ -619,7 +625,8 @@ class City:
                 ended = ts(end) if status == "ended" else "\\N"
                 by = self.landlord[h] if status == "ended" else "\\N"
                 yield (
-                    f"{i}\t{h + 1}\t{person_of[i - 1]}\t\\N\t{room}\t{ds(t)}\t{out}\t{status}\t{ts(t)}\t{decided}\t"
+                    f"{i}\t{self.hid[h]}\t{person_of[i - 1]}\t\\N\t{room}\t{ds(t)}\t{out}\t{status}\t{ts(t)}\t"
+                    f"{decided}\t"
                     f"{ended}\t{by}\t\\N\n"
                 )
 
@@ -660,11 +667,12 @@ class City:
         now = ts(self.now)
 
         def lines():
-            for h in range(self.args.houses):
+            for h in self.by_id:
                 kind, rooms, area = self.rent[h]
                 v = self.verified[h]
                 yield (
-                    f"{h + 1}\t{h + 1}\t\t{self.landlord[h]}\t{self.grids[self.grid_of[h]]['code']}\t{self.status[h]}\t"
+                    f"{self.hid[h]}\t{h + 1}\t\t{self.landlord[h]}\t{self.grids[self.grid_of[h]]['code']}\t"
+                    f"{self.status[h]}\t"
                     f"{kind}\t{rooms}\t{area}\t{self.max_occ[h]}\t{self.occupants[h]}\t{SELF_CHECK}\t"
                     f"{ts(self.declared[h])}\t{ts(v) if v else NULL}\t{ts(self.declared[h])}\t{now}\n"
                 )
@@ -699,7 +707,7 @@ class City:
         revocations = []
 
         def lines():
-            for h in range(n):
+            for h in self.by_id:
                 status, v, e = self.status[h], self.verified[h], self.ended[h]
                 version, state, printed, count = 1, "active", "\\N", 0
                 if status == "declared":
@@ -708,20 +716,20 @@ class City:
                     state = "revoked"
                     self.revoked_at[h] = e
                     by = self.grids[self.grid_of[h]]["worker"] if status == "rejected" else self.landlord[h]
-                    revocations.append((h + 1, 1, "withdrawn", by, e))
+                    revocations.append((self.hid[h], 1, "withdrawn", by, e))
                 elif rng.random() < 0.04 and v < self.now - 20 * DAY:
                     r = rng.uniform(v + 10 * DAY, self.now - 2 * DAY)
                     self.reissued_at[h] = r
                     version = 2
                     revocations.append(
-                        (h + 1, 1, rng.choice(("lost", "damaged")), self.grids[self.grid_of[h]]["worker"], r)
+                        (self.hid[h], 1, rng.choice(("lost", "damaged")), self.grids[self.grid_of[h]]["worker"], r)
                     )
                     if rng.random() < 0.85:
                         printed, count = ts(min(r + rng.uniform(1, 8) * DAY, self.now - 60)), 1
                 if v is not None and version == 1 and rng.random() < 0.95:
                     printed, count = ts(min(v + rng.uniform(1, 10) * DAY, self.now - 60)), 1
                 yield (
-                    f"{h + 1}\t{h + 1}\t{plate_ids[h]}\t{version}\tA\t{state}\t{ts(self.declared[h])}\t"
+                    f"{self.hid[h]}\t{self.hid[h]}\t{plate_ids[h]}\t{version}\tA\t{state}\t{ts(self.declared[h])}\t"
                     f"{ts(v) if v else NULL}\t{printed}\t{count}\n"
                 )
 
@@ -766,13 +774,13 @@ class City:
                 else "[]"
             )
             visits.append(
-                f"{h + 1}\t{h + 1}\t{self.grids[self.grid_of[h]]['worker']}\t{ts(at)}\t"
+                f"{self.hid[h]}\t{self.hid[h]}\t{self.grids[self.grid_of[h]]['worker']}\t{ts(at)}\t"
                 f"SRID=4326;POINT({lon:.7f} {lat:.7f})\t{accuracy:.1f}\t{distance:.1f}\t{'t' if flags else 'f'}\t"
                 f"{json.dumps(flags)}\t{CHECKLIST}\t{outcome}\t{reasons}\n"
             )
 
         def tasks():
-            for h in range(self.args.houses):
+            for h in self.by_id:
                 status, d, v, e = self.status[h], self.declared[h], self.verified[h], self.ended[h]
                 closed = v or e
                 state = "done"
@@ -788,7 +796,7 @@ class City:
                 if settled is not None:
                     visit(h, settled, "approved" if v is not None else "rejected")
                 yield (
-                    f"{h + 1}\t{h + 1}\t{self.grids[self.grid_of[h]]['code']}\t{state}\t{ts(d)}\t"
+                    f"{self.hid[h]}\t{self.hid[h]}\t{self.grids[self.grid_of[h]]['code']}\t{state}\t{ts(d)}\t"
                     f"{ts(closed) if closed else NULL}\n"
                 )
 
@@ -826,7 +834,7 @@ class City:
 
         def lines():
             oid = 0
-            for h in range(self.args.houses):
+            for h in self.by_id:
                 if self.status[h] != "active":
                     continue
                 v = self.verified[h]
@@ -843,7 +851,7 @@ class City:
                     oid += 1
                     done = created + rng.uniform(1, 27) * DAY
                     yield (
-                        f"{oid}\t{h + 1}\t\\N\t0\toccupant_confirmation\t{due}\tfulfilled\t{ts(created)}\t\\N\t"
+                        f"{oid}\t{self.hid[h]}\t\\N\t0\toccupant_confirmation\t{due}\tfulfilled\t{ts(created)}\t\\N\t"
                         f"{ts(done)}\t{self.landlord[h]}\t{rng.choice(('scan', 'app'))}\n"
                     )
                 oid += 1
@@ -852,12 +860,12 @@ class City:
                         datetime.combine(last_month + timedelta(days=1), datetime.min.time(), UTC).timestamp() + 600
                     )
                     yield (
-                        f"{oid}\t{h + 1}\t\\N\t0\toccupant_confirmation\t{last_month}\toverdue\t{ts(v)}\t{at}\t"
+                        f"{oid}\t{self.hid[h]}\t\\N\t0\toccupant_confirmation\t{last_month}\toverdue\t{ts(v)}\t{at}\t"
                         "\\N\t\\N\t\\N\n"
                     )
                 else:
                     yield (
-                        f"{oid}\t{h + 1}\t\\N\t0\toccupant_confirmation\t{this_month}\topen\t"
+                        f"{oid}\t{self.hid[h]}\t\\N\t0\toccupant_confirmation\t{this_month}\topen\t"
                         f"{ts(max(v, now - 30 * DAY))}\t"
                         "\\N\t\\N\t\\N\t\\N\n"
                     )
@@ -871,12 +879,12 @@ class City:
                     due = today - timedelta(days=rng.randint(1, 40))
                     at = ts(datetime.combine(due + timedelta(days=1), datetime.min.time(), UTC).timestamp() + 600)
                     yield (
-                        f"{oid}\t{h + 1}\t{i}\t{i}\tregistration_renewal\t{due}\toverdue\t{ts(t + DAY)}\t{at}\t"
+                        f"{oid}\t{self.hid[h]}\t{i}\t{i}\tregistration_renewal\t{due}\toverdue\t{ts(t + DAY)}\t{at}\t"
                         "\\N\t\\N\t\\N\n"
                     )
                 else:
                     yield (
-                        f"{oid}\t{h + 1}\t{i}\t{i}\tregistration_renewal\t{due}\topen\t{ts(t + DAY)}\t"
+                        f"{oid}\t{self.hid[h]}\t{i}\t{i}\tregistration_renewal\t{due}\topen\t{ts(t + DAY)}\t"
                         "\\N\t\\N\t\\N\t\\N\n"
                     )
 
@@ -924,7 +932,7 @@ class City:
 
         def lines():
             nid = 0
-            for h in range(self.args.houses):
+            for h in self.by_id:
                 v = self.verified[h]
                 if v is None or rng.random() >= 0.035 or v > now - 40 * DAY:
                     continue
@@ -963,7 +971,7 @@ class City:
                     for pos, what in enumerate(rng.sample(RECT_ITEMS, rng.randint(1, 3)), start=1):
                         items.append(f"{nid}\t{pos}\t{what}\t{state}\n")
                 yield (
-                    f"{nid}\t{h + 1}\t{kind}\t{status}\t{self.TITLES[kind]}\t{deadline}\t{officer}\t{ts(issued)}\t"
+                    f"{nid}\t{self.hid[h]}\t{kind}\t{status}\t{self.TITLES[kind]}\t{deadline}\t{officer}\t{ts(issued)}\t"
                     f"{basis}\t{amount}\t{number}\t{stamps['delivered']}\t{stamps['read']}\t{stamps['submitted']}\t"
                     f"{stamps['overdue']}\t{stamps['escalated']}\t{stamps['closed']}\t"
                     f"{officer if status == 'closed' else NULL}\t{outcome}\n"
@@ -1051,10 +1059,10 @@ class City:
                         g = self.grids[self.grid_of[h]]
                         lon, lat = self.lon[h] + rng.gauss(0, 0.0002), self.lat[h] + rng.gauss(0, 0.0002)
                         pt = f"SRID=4326;POINT({lon:.7f} {lat:.7f})"
-                        batch.append((t, h + 1, version, result, "api", g["worker"], "grid_worker", pt))
+                        batch.append((t, self.hid[h], version, result, "api", g["worker"], "grid_worker", pt))
                     else:
                         channel = "page" if x < 0.95 else "short_code"
-                        batch.append((t, h + 1, version, result, channel, "\\N", "\\N", "\\N"))
+                        batch.append((t, self.hid[h], version, result, channel, "\\N", "\\N", "\\N"))
                 batch.sort()
                 for t, plate, version, result, channel, user, role, pt in batch:
                     sid += 1
