@@ -9,6 +9,7 @@ from backend.api import route
 from backend.auth.scope import in_scope
 from backend.errors import NotFound, ValidationError
 from backend.extensions import db
+from backend.fire.models import FireNotice, NoticeItem
 from backend.houses.models import House
 from backend.uploads.images import ImageRejected, sanitise
 from backend.uploads.models import Photo
@@ -70,6 +71,8 @@ def _may_see(photo: Photo) -> bool:
     house_id = photo.house_id
     if photo.verification_id:
         house_id = db.session.get(Verification, photo.verification_id).house_id
+    if photo.notice_item_id:  # rectification evidence: the officer re-inspecting must see it
+        house_id = db.session.get(FireNotice, db.session.get(NoticeItem, photo.notice_item_id).notice_id).house_id
     house = db.session.get(House, house_id) if house_id else None
     if house is None:
         return False

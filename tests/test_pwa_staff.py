@@ -1,0 +1,337 @@
+# ruff: noqa: F811  (the fixtures of test_pwa are imported by name, then requested as arguments)
+"""The staff screens of the app in Debian's chromium at 360×740: offline visits with camera photos (each stored
+once, also when the flush is cut and the page killed), grid houses, a fire officer's notice and re-inspection,
+the supervisor's lists."""
+
+import io
+from datetime import date, timedelta
+
+from PIL import Image
+from sqlalchemy import func, select
+from test_pwa import (  # noqa: F401  (fixtures)
+    AT_A1_1,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    GRID,
+    log_in,
+    needs_browser,
+    open_app,
+    phone,
+    playwright,
+    server,
+    task_of,
+)
+
+from backend.extensions import db
+
+TOWN = "330326100"
+CHECKS = ("address_matches", "rooms_match", "fire_self_check_confirmed")
+
+
+def camera_photo(tmp_path, name, colour):
+    """What the phone's camera hands the page: a JPEG bigger than the app keeps (it shrinks it to 1600 px)."""
+    path = tmp_path / name
+    Image.new("RGB", (2000, 1500), colour).save(path, "JPEG", quality=90)
+    return path
+
+
+def server_state(app):
+    """(task id → number of verifications, [(photo id, verification id)]) as the server has them."""
+    from backend.uploads.models import Photo
+    from backend.verification.models import Verification
+
+    with app.app_context():
+        visits = dict(
+            db.session.execute(
+                select(Verification.task_id, func.count(Verification.id)).group_by(Verification.task_id)
+            ).all()
+        )
+        photos = db.session.execute(select(Photo.id, Photo.verification_id).order_by(Photo.id)).all()
+        return visits, [tuple(p) for p in photos]
+
+
+def verify_with_photo(page, task, photo):
+    page.click(f"[data-task='{task}']")
+    page.wait_for_selector("#fix:has-text('±12')")
+    for item in CHECKS:
+        page.check(f"[data-item={item}]")
+    page.check("input[name=outcome][value=approved]")
+    page.set_input_files("#verify-photos-input", str(photo))
+    page.wait_for_selector("#verify-photos-thumbs [data-photo='0'] img")
+    page.click("#verify button[type=submit]")
+    page.wait_for_selector(f"[data-task='{task}'] .tag")  # back on the list, marked as waiting
+
+
+def assert_each_once(app, tasks):
+    visits, photos = server_state(app)
+    assert visits == {task: 1 for task in tasks}
+    assert len(photos) == len(tasks), photos
+    attached = [verification for _, verification in photos]
+    assert None not in attached and len(set(attached)) == len(tasks), "one photo on each visit"
+
+
+@needs_browser
+def test_two_offline_visits_with_photos_reach_the_server_once_each(app, houses, make_user, server, phone, tmp_path):
+    tasks = [task_of(app, houses.add(code, status="declared")) for code in ("A1-1", "A1-2")]
+    make_user("grid_worker", GRID, username="grid-wu")
+    page = phone(geolocation=AT_A1_1, permissions=["geolocation"])
+    open_app(page, server + "/app/#/tasks")
+    log_in(page, "grid-wu")
+    page.wait_for_selector("[data-task]")
+
+    page.context.set_offline(True)
+    page.reload()  # the shell from the service worker's cache, the task list from its API cache
+    page.wait_for_selector(f"[data-task='{tasks[0]}']")
+    for n, task in enumerate(tasks):
+        verify_with_photo(page, task, camera_photo(tmp_path, f"p{n}.jpg", (40 + 100 * n, 90, 30)))
+    page.wait_for_selector("#outbox-indicator[data-pending='4']")  # two photos, two visits
+    assert server_state(app) == ({}, [])
+
+    page.context.set_offline(False)
+    page.wait_for_selector("#outbox-indicator[data-pending='0']")
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # a second flush has nothing left to send
+    page.wait_for_timeout(300)
+    assert_each_once(app, tasks)
+    from backend.uploads.models import Photo
+
+    with app.app_context():  # shrunk on the phone before it was queued
+        assert max(db.session.scalars(select(Photo.width))) <= 1600
+
+
+@needs_browser
+def test_a_flush_cut_off_and_a_page_killed_mid_flush_still_store_each_visit_and_photo_once(
+    app, houses, make_user, server, playwright, tmp_path
+):
+    tasks = [task_of(app, houses.add(code, status="declared")) for code in ("A1-1", "A1-2")]
+    make_user("grid_worker", GRID, username="grid-wu")
+    profile = tmp_path / "profile"
+
+    def open_phone():
+        # Playwright cannot intercept requests of a page its service worker controls; the outbox needs none.
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 360, "height": 740},
+            locale="zh-CN",
+            geolocation=AT_A1_1,
+            permissions=["geolocation"],
+            service_workers="block",
+        )
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(15_000)
+        return context, page
+
+    context, page = open_phone()
+    page.goto(server + "/app/#/tasks")
+    log_in(page, "grid-wu")
+    page.wait_for_selector("[data-task]")
+
+    # Writes find no network (the stairwell); reads still work, so the list can be walked.
+    seen, state = [], {"phase": "offline"}
+
+    def network(route):
+        request = route.request
+        if request.method != "POST" or "/auth/" in request.url:
+            return route.continue_()
+        if state["phase"] == "offline":
+            return route.abort("internetdisconnected")
+        seen.append(request.url.rsplit("/api/v1/", 1)[1])
+        if len(seen) == 1:  # the first photo reaches the server, its answer is lost
+            route.fetch()
+            return route.abort("connectionreset")
+        if len(seen) == 3:  # the first visit reaches the server … and the phone dies before the answer
+            route.fetch()
+            state["phase"] = "killed"
+            return None  # never answered
+        return route.continue_()
+
+    page.route("**/api/v1/**", network)
+    for n, task in enumerate(tasks):
+        verify_with_photo(page, task, camera_photo(tmp_path, f"p{n}.jpg", (200, 40 + 100 * n, 30)))
+    page.wait_for_selector("#outbox-indicator[data-pending='4']")
+
+    def wait_until(condition):
+        for _ in range(150):
+            if condition():
+                return
+            page.wait_for_timeout(100)
+        raise AssertionError(seen)
+
+    state["phase"] = "online"
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # round 1: cut at the first photo
+    wait_until(lambda: len(seen) == 1)
+    page.wait_for_timeout(500)  # the round stores the failure and ends
+    assert server_state(app)[1] != [] and server_state(app)[0] == {}
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # round 2: photo 1 again, then its visit …
+    wait_until(lambda: state["phase"] == "killed")
+    context.close()  # killed mid-flush: visit 1 stored on the server, the phone never heard
+    assert seen == ["photos", "photos", f"tasks/{tasks[0]}/verify"]
+    visits, photos = server_state(app)
+    assert visits == {tasks[0]: 1} and len(photos) == 1, (visits, photos)
+
+    # The phone starts again: the outbox is still in IndexedDB and replays what it never saw answered.
+    context, page = open_phone()
+    page.goto(server + "/app/#/outbox")
+    page.wait_for_selector("#login, #last-sync")
+    if page.locator("#login").count():  # the session cookie died with the browser
+        log_in(page, "grid-wu")
+    page.wait_for_selector("#outbox-indicator[data-pending='0']")
+    page.wait_for_timeout(300)
+    context.close()
+    assert_each_once(app, tasks)
+
+
+@needs_browser
+def test_the_grid_worker_sees_the_grids_houses_least_recently_visited_first(app, houses, make_user, server, phone):
+    seen_house, fresh, red = houses.add("A1-1"), houses.add("A1-2", status="declared"), houses.add("A1-3", "closed")
+    houses.add("B1-1")  # another township
+    make_user("grid_worker", GRID, username="grid-wu")
+    page = phone()
+    open_app(page, server + "/app/#/grid-houses")
+    log_in(page, "grid-wu")
+    page.wait_for_selector("#grid-houses li")
+    ids = page.locator("#grid-houses li").evaluate_all("els => els.map(e => Number(e.dataset.houseId))")
+    in_grid = {seen_house, fresh}  # A1-3 lies in the grid next door
+    assert set(ids) == in_grid and red not in ids
+    colours = page.locator("#grid-houses li").evaluate_all("els => els.map(e => e.dataset.colour)")
+    assert sorted(colours) == ["green", "grey"]
+    page.click("[data-filter=grey]")
+    page.wait_for_function("document.querySelectorAll('#grid-houses li').length === 1")
+    page.click(f"[data-house-id='{fresh}'] a")
+    page.wait_for_selector(f"#house-card[data-house-id='{fresh}'][data-colour=grey]")
+
+
+def issue_rectification_for(login_as, house, officer):
+    deadline = (date.today() + timedelta(days=10)).isoformat()
+    body = {
+        "kind": "rectification",
+        "title": "消防整改",
+        "legal_basis": "消防法第十六条",
+        "deadline": deadline,
+        "items": [{"description": "灭火器过期"}, {"description": "疏散通道堆放杂物"}],
+    }
+    resp = officer.post(f"/api/v1/houses/{house}/notices", body)
+    assert resp.status_code == 201, resp.get_json()
+    return resp.get_json()
+
+
+def notices_of(app, house):
+    from backend.fire.models import FireNotice
+
+    with app.app_context():
+        return db.session.execute(
+            select(FireNotice.kind, FireNotice.status, FireNotice.outcome, FireNotice.parent_id, FireNotice.amount)
+            .where(FireNotice.house_id == house)
+            .order_by(FireNotice.id)
+        ).all()
+
+
+@needs_browser
+def test_a_fire_officer_issues_a_rectification_from_the_plate_and_a_penalty_offline_exactly_once(
+    app, houses, make_user, server, phone
+):
+    house = houses.add("A1-1")
+    token, _, _ = houses.plate(house)
+    make_user("fire_officer", TOWN, username="fire-zhao")
+    page = phone()
+    open_app(page, f"{server}/app/#/plate/{token}")
+    page.wait_for_selector("#plate-code")
+    page.goto(f"{server}/app/#/login?next=%23%2Fplate%2F{token}")
+    log_in(page, "fire-zhao")
+    page.click("#issue-notice")
+    page.wait_for_selector("#notice-form")
+    page.fill("#n-title", "消防安全整改")
+    page.fill("#n-items", "")
+    page.fill("#n-deadline", (date.today() + timedelta(days=400)).isoformat())
+    page.click("#notice-form button[type=submit]")
+    page.wait_for_selector("[data-error-for=items]")  # checked on the phone first
+    page.fill("#n-items", "更换过期灭火器\n清理楼道杂物")
+    page.click("#notice-form button[type=submit]")
+    page.wait_for_selector("[data-error-for=deadline]")  # the server's window (≤ 365 days) comes back on the form
+    assert notices_of(app, house) == []
+    page.fill("#n-deadline", (date.today() + timedelta(days=30)).isoformat())
+    page.click("#notice-form button[type=submit]")
+    page.wait_for_selector(f"#house-card[data-house-id='{house}']")
+    [(kind, status, *_)] = notices_of(app, house)
+    assert (kind, status) == ("rectification", "issued")
+
+    # Offline: a penalty decision waits in the outbox and is issued once when the network returns.
+    page.context.set_offline(True)
+    page.click("#issue-notice")
+    page.check("input[name=kind][value=penalty]")
+    page.fill("#n-title", "行政处罚决定")
+    page.fill("#n-amount", "500")
+    page.fill("#n-decision_number", "平消罚决字〔2026〕12号")
+    page.click("#notice-form button[type=submit]")
+    page.wait_for_selector("#outbox-indicator[data-pending='1']")
+    page.context.set_offline(False)
+    page.wait_for_selector("#outbox-indicator[data-pending='0']")
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_timeout(300)
+    assert [(k, float(a) if a else None) for k, _, _, _, a in notices_of(app, house)] == [
+        ("rectification", None),
+        ("penalty", 500.0),
+    ]
+
+
+@needs_browser
+def test_a_fire_officer_reinspects_passing_one_item_and_failing_the_other_with_a_new_deadline(
+    app, houses, make_user, login_as, server, phone
+):
+    landlord = login_as("landlord", username="landlord-wang")
+    house = houses.add("A1-1", landlord="landlord-wang")
+    officer = login_as("fire_officer", TOWN, "fire-zhao")
+    notice = issue_rectification_for(login_as, house, officer)
+    from loop_helpers import jpeg
+
+    evidence = []
+    for item in notice["items"]:
+        up = landlord.client.post(
+            "/api/v1/photos",
+            data={"photo": (io.BytesIO(jpeg()), "p.jpg")},
+            headers={"X-CSRF-Token": landlord.csrf},
+            content_type="multipart/form-data",
+        )
+        assert up.status_code == 201, up.get_json()
+        evidence.append({"item_id": item["id"], "note": "已整改", "photos": [up.get_json()["id"]]})
+    assert landlord.post(f"/api/v1/notices/{notice['id']}/evidence", {"items": evidence}).status_code == 200
+
+    page = phone()
+    open_app(page, server + "/app/#/reinspect")
+    log_in(page, "fire-zhao")
+    page.click(f"#notices [data-notice-id='{notice['id']}'] a")
+    page.wait_for_selector("#reinspect")
+    first, second = (item["id"] for item in notice["items"])
+    assert page.locator(f"[data-item-id='{first}'] img").count() == 1  # the landlord's evidence photo
+    page.wait_for_function(f"document.querySelector(\"[data-item-id='{first}'] img\").naturalWidth > 0")
+    page.check(f"[data-item-id='{first}'] [data-verdict=passed]")
+    page.check(f"[data-item-id='{second}'] [data-verdict=failed]")
+    page.fill("#n-deadline", (date.today() + timedelta(days=5)).isoformat())
+    page.click("#reinspect button[type=submit]")
+    page.wait_for_selector("#notices")
+    rows = notices_of(app, house)
+    assert [(k, s, o) for k, s, o, _, _ in rows] == [
+        ("rectification", "closed", "partly_accepted"),
+        ("rectification", "issued", None),
+    ]
+    assert rows[1][3] == notice["id"]
+
+
+@needs_browser
+def test_a_supervisor_filters_the_lists_and_finds_the_cockpit(app, houses, make_user, server, phone):
+    green, closed = houses.add("A1-1"), houses.add("A2-1", status="closed")
+    houses.add("B1-1")  # 鳌江镇: outside the supervisor's township
+    make_user("supervisor", TOWN, username="boss-chen")
+    page = phone()
+    open_app(page, server + "/app/#/lists")
+    log_in(page, "boss-chen")
+    page.wait_for_selector("#lists li")
+    ids = page.locator("#lists li").evaluate_all("els => els.map(e => Number(e.dataset.houseId))")
+    assert sorted(ids) == sorted([green, closed])
+    page.select_option("#f-status", "closed")
+    page.wait_for_function("location.hash === '#/lists?status=closed'")
+    listed = "[...document.querySelectorAll('#lists li')].map(e => e.dataset.houseId).join()"
+    page.wait_for_function(f"{listed} === '{closed}'")
+    assert page.get_attribute("#cockpit-link", "href") == "/cockpit"
