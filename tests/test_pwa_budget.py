@@ -92,3 +92,17 @@ def test_the_decoder_is_served_as_wasm_with_its_own_cache_name(client):
     sw = get(client, "/app/sw.js").data.decode()
     assert f"'menpai-vendor-{pwa.vendor_version()}'" in sw and "__VENDOR_VERSION__" not in sw
     assert "jsdelivr" not in (PWA / "js" / "scanner.js").read_text(encoding="utf-8")
+
+
+def test_the_decoder_travels_gzipped_to_a_phone_that_accepts_it(client):
+    wasm = (PWA / "vendor" / "zxing-wasm" / "zxing_reader.wasm").read_bytes()
+    with client.get("/app/vendor/zxing-wasm/zxing_reader.wasm", headers={"Accept-Encoding": "gzip, br"}) as response:
+        body = response.get_data()
+        assert response.headers["Content-Encoding"] == "gzip" and response.mimetype == "application/wasm"
+        assert gzip.decompress(body) == wasm and len(body) < len(wasm) * 0.5
+        etag = response.headers["ETag"]
+    again = client.get(
+        "/app/vendor/zxing-wasm/zxing_reader.wasm", headers={"Accept-Encoding": "gzip", "If-None-Match": etag}
+    )
+    assert again.status_code == 304
+    assert get(client, "/app/vendor/../../wsgi.py").status_code == 404

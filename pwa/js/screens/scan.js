@@ -60,23 +60,23 @@ export async function scanScreen(ctx) {
     }
   });
 
-  let qr;
-  try {
-    qr = await qrDetector();
-  } catch (err) {
-    console.warn('decoder', err);
+  // The camera's picture shows while the decoder (1 MB of wasm the first time) is still on its way.
+  const [decoder, opened] = await Promise.allSettled([qrDetector(), openCamera(video)]);
+  if (opened.status === 'fulfilled') camera = opened.value;
+  if (!video.isConnected) { // left the screen while the camera was starting
+    stop();
+    return;
+  }
+  if (decoder.status === 'rejected') {
+    console.warn('decoder', decoder.reason);
+    stop();
     status.textContent = t('scan.no_decoder');
     return;
   }
+  const qr = decoder.value;
   video.dataset.detector = qr.kind;
-  try {
-    camera = await openCamera(video);
-  } catch (err) {
-    status.textContent = t(err?.name === 'NotAllowedError' ? 'scan.camera_denied' : 'scan.no_camera');
-    return;
-  }
-  if (!video.isConnected) { // left the screen while the camera was starting
-    stop();
+  if (!camera) {
+    status.textContent = t(opened.reason?.name === 'NotAllowedError' ? 'scan.camera_denied' : 'scan.no_camera');
     return;
   }
   status.textContent = t('scan.aim');
