@@ -356,3 +356,28 @@ def test_on_an_iphone_browser_tab_the_app_says_to_add_it_to_the_home_screen_firs
     page.wait_for_selector("#push-unavailable[data-reason=ios_home_screen]")
     assert "添加到主屏幕" in page.inner_text("#push-unavailable")
     assert page.locator("#push-toggle").count() == 0
+
+
+@needs_browser
+def test_at_my_own_door_the_scanned_plate_offers_the_monthly_confirmation_by_scan(
+    app, houses, make_user, server, phone
+):
+    from backend.obligations.models import Obligation
+
+    make_user("landlord", username=LANDLORD)
+    mine, other = houses.add("A1-1", landlord=LANDLORD), houses.add("A1-2")
+    token, _, _ = houses.plate(mine)
+    page = landlord_page(phone, server, f"/login?next=%23/plate/{token}")  # a plate page opens without logging in
+    page.wait_for_selector("#at-the-door[data-state=open]")
+    page.click("#at-the-door button[data-action=fulfil-at-door]")
+    page.wait_for_selector("#at-the-door[data-state=fulfilled][data-via=scan]")
+    with app.app_context():
+        via = db.session.scalars(
+            select(Obligation.fulfilled_via).where(Obligation.house_id == mine, Obligation.state == "fulfilled")
+        ).all()
+    assert via == ["scan"]
+
+    other_token, _, _ = houses.plate(other)  # someone else's door: only the public card
+    page.goto(f"{server}/app/#/plate/{other_token}")
+    page.wait_for_selector("#plate-code")
+    assert page.locator("#at-the-door").count() == 0

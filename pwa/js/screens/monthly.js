@@ -27,7 +27,7 @@ function item(o, address) {
   const li = h('li', { 'data-obligation-id': o.id, 'data-state': o.state, class: 'card' },
     h('strong', {}, address || `#${o.house_id}`),
     h('p', { class: o.state === 'overdue' ? 'error' : 'muted' }, t(`landlord.obligation.state.${o.state}`, { date: o.due_date })),
-    h('a', { href: `#/houses/${o.house_id}` }, t('landlord.monthly.check_people')),
+    h('a', { class: 'inline', href: `#/houses/${o.house_id}` }, t('landlord.monthly.check_people')),
     button,
     status,
   );
@@ -47,4 +47,35 @@ function item(o, address) {
     }
   });
   return li;
+}
+
+/** On a scanned doorplate of my own house: the monthly confirmation done at the door (counts as via scan). */
+export async function atTheDoor(plate) {
+  if (!plate.house) return null;
+  const { obligations } = await api('/api/v1/obligations').catch(() => ({ obligations: [] }));
+  const due = obligations.find((o) => o.kind === 'occupant_confirmation' && o.house_id === plate.house.id);
+  if (!due) return null;
+  const status = h('p', { role: 'status' });
+  const fulfil = writer(`/api/v1/obligations/${due.id}/fulfil`);
+  const button = h('button', { type: 'button', 'data-action': 'fulfil-at-door' }, t('landlord.monthly.confirm_here'));
+  const box = h('section', { class: 'card', id: 'at-the-door', 'data-obligation-id': due.id, 'data-state': due.state },
+    h('p', {}, h('strong', {}, t('landlord.obligation.kind.occupant_confirmation')), ' · ',
+      h('span', { class: due.state === 'overdue' ? 'error' : 'muted' }, t(`landlord.obligation.state.${due.state}`, { date: due.due_date }))),
+    button, status);
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const done = await fulfil({ token: plate.token });
+      box.dataset.state = done.state;
+      box.dataset.via = done.via;
+      button.remove();
+      status.className = 'ok';
+      status.textContent = t('landlord.monthly.done', { date: done.next.due_date });
+    } catch (err) {
+      status.className = 'error';
+      status.textContent = err.message;
+      button.disabled = false;
+    }
+  });
+  return box;
 }

@@ -3,6 +3,7 @@
 import { api } from '../api.js';
 import { h, show, showFieldErrors } from '../dom.js';
 import { t } from '../i18n.js';
+import { atTheDoor } from './monthly.js';
 
 /** The public card: colour, address, short code, registration, capacity, open notices. */
 export function plateCard(card) {
@@ -34,7 +35,8 @@ export async function plateScreen(ctx, token) {
     ? [h('a', { class: 'btn secondary', href: `#/house/${plate.house.id}`, id: 'open-house' }, t('staff.house_title')),
       ctx.session.user.role === 'fire_officer' ? h('a', { class: 'btn', href: `#/house/${plate.house.id}/notice`, id: 'issue-notice' }, t('fire.issue')) : null]
     : null;
-  show(h('h1', {}, t('plate.title')), plateCard(plate.card), record, checkIn, staff);
+  const door = ctx.session.user?.role === 'landlord' ? await atTheDoor(plate) : null; // 刷码履约 at my own door
+  show(h('h1', {}, t('plate.title')), plateCard(plate.card), record, checkIn, staff, door);
 }
 
 export function findScreen(ctx) {
