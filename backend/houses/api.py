@@ -17,6 +17,7 @@ from backend.extensions import db
 from backend.houses.card import house_card
 from backend.houses.colour import COLOURS, colour_expr
 from backend.houses.models import STATUSES, House
+from backend.houses.nearest import nearest_first
 from backend.houses.operations import declare_house, own_house, withdraw_house
 from backend.obligations.models import Obligation
 from backend.verification.models import Verification
@@ -69,6 +70,7 @@ def house_declare():
         ("overdue", "boolean", False, "1: only houses with an overdue obligation"),
         ("limit", "integer", False, "1–500, default 100"),
         ("offset", "integer", False, "default 0"),
+        ("near", "string", False, "lon,lat (WGS84): nearest first, each with distance_m"),
         ("format", "string", False, "csv or xlsx: every matching house (no limit) as a streamed download"),
     ],
     response="HouseList",
@@ -106,7 +108,11 @@ def house_list():
     if fmt:
         return export.respond(fmt, "houses", EXPORT_COLUMNS, _export_rows(query.order_by(House.id)))
     limit, offset = int_arg("limit", 100, 1, 500), int_arg("offset", 0, 0, 10_000_000)
-    rows = db.session.execute(query.order_by(House.id).limit(limit).offset(offset)).all()
+    near = _near()
+    if near:
+        rows = db.session.execute(nearest_first(query, *near, limit, offset)).all()
+    else:
+        rows = [(*r, None) for r in db.session.execute(query.order_by(House.id).limit(limit).offset(offset))]
     return {
         "houses": [
             {
@@ -120,10 +126,25 @@ def house_list():
                 "scope_code": h.scope_code,
                 "short_code": short_code(plate_id, version) if plate_id is not None else None,
                 "last_visit_at": visited and visited.isoformat(),
+                **({"distance_m": round(away, 1)} if near else {}),
             }
-            for h, text, c, plate_id, version, visited in rows
+            for h, text, c, plate_id, version, visited, away in rows
         ]
     }
+
+
+def _near() -> tuple[float, float] | None:
+    """?near=lon,lat as two WGS84 numbers, or None."""
+    raw = request.args.get("near")
+    if not raw:
+        return None
+    try:
+        lon, lat = (float(v) for v in raw.split(","))
+    except ValueError:
+        raise ValidationError(fields={"near": "error.not_number"}) from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValidationError(fields={"near": "error.out_of_range"})
+    return lon, lat
 
 
 EXPORT_COLUMNS = [
