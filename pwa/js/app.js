@@ -3,6 +3,7 @@ import { api, ApiError, send, setCsrf, wipeApiCache } from './api.js';
 import { ask, h, show, toast } from './dom.js';
 import { formatTime, loadLanguage, otherLanguage, switchLanguage, t } from './i18n.js';
 import { createOutbox, startAutoFlush } from './outbox.js';
+import { turnOff as turnOffPush } from './push.js';
 import { checkInScreen } from './screens/check-in.js';
 import { myNoticesScreen, noticeNewScreen, noticeScreen as fireNoticeScreen, reinspectListScreen } from './screens/fire.js';
 import { gridHousesScreen } from './screens/grid-houses.js';
@@ -139,6 +140,7 @@ async function logIn(username, password) {
 async function logOut() {
   const { count } = await outbox.status();
   if (count && !(await ask(t('logout.unsent', { n: count }), t('logout.anyway'), t('logout.stay')))) return;
+  await turnOffPush().catch(() => {}); // offline: the server drops it at the next push (the endpoint is gone)
   try {
     await api('/api/v1/auth/logout', { method: 'POST', body: {} });
   } catch (err) {

@@ -23,9 +23,10 @@ export function keyBytes(base64url) {
   return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 }
 
+/** This phone's subscription, or null (also without a service worker: getRegistration() never waits). */
 export async function currentSubscription() {
-  const registration = await navigator.serviceWorker.ready;
-  return registration.pushManager.getSubscription();
+  const registration = await navigator.serviceWorker?.getRegistration();
+  return registration?.pushManager ? registration.pushManager.getSubscription() : null;
 }
 
 /** Ask permission, subscribe with the server's VAPID key, register the subscription; throws with a .code. */
@@ -45,7 +46,8 @@ export async function turnOn() {
   await api('/api/v1/push/subscriptions', { method: 'POST', body: subscription.toJSON(), headers: key() });
 }
 
-/** Unsubscribe here and tell the server to forget the endpoint. */
+/** Unsubscribe here and tell the server to forget the endpoint (also at logout: a shared phone must not show the
+ * previous account's notices on its lock screen). */
 export async function turnOff() {
   const subscription = await currentSubscription();
   if (!subscription) return;
