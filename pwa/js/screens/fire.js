@@ -5,7 +5,7 @@
 import { api } from '../api.js';
 import { h, show, showFieldErrors, toast } from '../dom.js';
 import { t } from '../i18n.js';
-import { place } from './grid-houses.js';
+import { place, shortPlace } from './grid-houses.js';
 
 const KINDS = ['reminder', 'rectification', 'penalty'];
 const AWAITING_INSPECTION = ['submitted', 'overdue', 'escalated'];
@@ -103,7 +103,7 @@ function noticeItem(n) {
   return h('li', { 'data-notice-id': n.id, 'data-status': n.status },
     h('a', { href: `#/notice/${n.id}` },
       h('strong', {}, n.title), h('br'),
-      h('span', {}, place(n)), h('br'),
+      h('span', {}, shortPlace(n)), h('br'),
       h('span', { class: late ? 'error' : 'muted' }, [
         t(`fire.kind.${n.kind}`), t(`fire.status.${n.status}`),
         n.deadline ? t(late ? 'fire.days_late' : 'fire.days_left', { n: Math.abs(n.days_left), date: n.deadline }) : null,
@@ -156,7 +156,8 @@ export async function noticeScreen(ctx, id) {
       ['passed', 'failed'].map((v) => h('label', { class: 'check' },
         h('input', { type: 'radio', name: `item-${item.id}`, value: v, 'data-verdict': v }), h('span', {}, t(`fire.verdict.${v}`))))) : null,
   ));
-  const form = h('form', { id: 'reinspect', novalidate: true }, h('ul', { class: 'list' }, items), inspect ? [deadline, summary, h('button', { type: 'submit' }, t('fire.reinspect_submit'))] : null);
+  const form = h('form', { id: 'reinspect', novalidate: true },
+    items.length ? h('ul', { class: 'list' }, items) : h('p', { class: 'muted' }, t('fire.no_items')), inspect ? [deadline, summary, h('button', { type: 'submit' }, t('fire.reinspect_submit'))] : null);
   form.addEventListener('change', () => {
     deadline.hidden = !pending.some((item) => form.elements[`item-${item.id}`]?.value === 'failed');
   });

@@ -5,14 +5,17 @@ import { h, show } from '../dom.js';
 import { formatTime, t } from '../i18n.js';
 
 export const COLOURS = ['red', 'yellow', 'grey', 'green'];
+// In a list every address starts with the same province, city and county: drop them (the record keeps them).
+const COUNTY = /^[\u4e00-\u9fa5]{2,8}?省[\u4e00-\u9fa5]{2,8}?市[\u4e00-\u9fa5]{1,8}?[县区市](?=.)/u;
 export const place = (x) => [x.address, x.unit_label].filter(Boolean).join(' ');
+export const shortPlace = (x) => place(x).replace(COUNTY, '');
 export const colourTag = (colour) => h('span', { class: `dot ${colour}`, 'data-colour': colour }, t(`colour.${colour}`));
 
 /** One house in a staff list: colour, address, status, occupancy, last visit; opens the house record. */
 export function houseItem(house) {
   return h('li', { 'data-house-id': house.id, 'data-colour': house.colour },
     h('a', { href: `#/house/${house.id}` },
-      colourTag(house.colour), ' ', h('strong', {}, place(house)), h('br'),
+      colourTag(house.colour), ' ', h('strong', {}, shortPlace(house)), h('br'),
       h('span', { class: 'muted' }, [
         t(`house.status.${house.status}`),
         t('staff.occupancy', { n: house.occupants_count, max: house.max_occupants ?? '?' }),

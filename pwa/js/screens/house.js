@@ -29,7 +29,7 @@ export async function houseScreen(ctx, id) {
   const notices = officer
     ? await officerNotices(card.id)
     : card.notices.length
-      ? h('ul', { class: 'list', id: 'house-notices' }, card.notices.map((n) => h('li', {}, h('strong', {}, n.title), ' · ',
+      ? h('ul', { class: 'list rows', id: 'house-notices' }, card.notices.map((n) => h('li', {}, h('strong', {}, n.title), ' · ',
         t(`fire.status.${n.status}`), n.deadline ? ` · ${t('fire.deadline', { date: n.deadline })}` : '')))
       : h('p', { class: 'muted' }, t('fire.no_open_notices'));
   show(
@@ -38,18 +38,18 @@ export async function houseScreen(ctx, id) {
       h('div', { class: `band ${card.colour}` }, h('strong', {}, t(`colour.${card.colour}`))),
       h('p', { class: 'address' }, h('strong', {}, place(card))),
       h('p', {}, t(`house.status.${card.status}`), ' · ', t('plate.short_code'), ' ', h('span', { class: 'code' }, card.doorplate.short_code)),
-      h('p', { class: 'muted' }, t('staff.occupancy', { n: card.occupants_count, max: card.max_occupants ?? '?' }), ' · ',
-        t('staff.rooms', { n: card.rooms ?? '?', area: card.floor_area ?? '?' })),
+      h('p', { class: 'muted' }, [t('staff.occupancy', { n: card.occupants_count, max: card.max_occupants ?? '?' }),
+        card.rooms ? t('staff.rooms', { n: card.rooms, area: card.floor_area ?? '?' }) : null].filter(Boolean).join(' · ')),
       h('p', { class: 'muted' }, t('staff.scans', { n: card.scans_total })),
     ),
     officer ? h('a', { class: 'btn', href: `#/house/${card.id}/notice`, id: 'issue-notice' }, t('fire.issue')) : null,
     h('h2', {}, t('staff.notices')),
     notices,
     card.obligations.length ? [h('h2', {}, t('staff.obligations')),
-      h('ul', { class: 'list' }, card.obligations.map((o) => h('li', { class: o.state === 'overdue' ? 'error' : null },
+      h('ul', { class: 'list rows' }, card.obligations.map((o) => h('li', { class: o.state === 'overdue' ? 'error' : null },
         t(`staff.obligation.${o.kind}`), ' · ', t('staff.due', { date: o.due_date }), o.state === 'overdue' ? ` · ${t('staff.overdue')}` : '')))] : null,
     card.occupants.length ? [h('h2', {}, t('staff.occupants', { n: card.occupants.length })),
-      h('ul', { class: 'list' }, card.occupants.map((p) => h('li', {}, [p.name, p.room, p.phone].filter(Boolean).join(' · '))))] : null,
+      h('ul', { class: 'list rows' }, card.occupants.map((p) => h('li', {}, [p.name, p.room, p.phone].filter(Boolean).join(' · '))))] : null,
     h('h2', {}, t('staff.timeline')),
     h('ul', { class: 'list timeline' }, card.timeline.filter((e) => e.kind !== 'scan').slice(0, TIMELINE_SHOWN).map((e) =>
       h('li', {}, h('span', { class: 'muted' }, formatTime(Date.parse(e.at))), ' ', t(`staff.event.${e.kind}`, e)))),
