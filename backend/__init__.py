@@ -39,6 +39,7 @@ def create_app(test_config=None):
 
     from backend import api, auth, pages, pwa
     from backend.addresses import cli as addresses_cli
+    from backend.cockpit import page as cockpit_page
     from backend.demo import cli as demo_cli
     from backend.doorplates import cli as doorplates_cli
     from backend.doorplates import landing
@@ -52,6 +53,7 @@ def create_app(test_config=None):
     pages.init_app(app)
     landing.init_app(app)
     pwa.init_app(app)
+    cockpit_page.init_app(app)
     regions_cli.init_app(app)
     addresses_cli.init_app(app)
     demo_cli.init_app(app)
