@@ -61,24 +61,27 @@ export async function scanScreen(ctx) {
   });
 
   // The camera's picture shows while the decoder (1 MB of wasm the first time) is still on its way.
-  const [decoder, opened] = await Promise.allSettled([qrDetector(), openCamera(video)]);
-  if (opened.status === 'fulfilled') camera = opened.value;
-  if (!video.isConnected) { // left the screen while the camera was starting
-    stop();
+  const decoding = qrDetector();
+  decoding.catch(() => {}); // answered below, or by the photo button when there is no camera
+  try {
+    camera = await openCamera(video);
+  } catch (err) {
+    status.textContent = t(err?.name === 'NotAllowedError' ? 'scan.camera_denied' : 'scan.no_camera');
     return;
   }
-  if (decoder.status === 'rejected') {
-    console.warn('decoder', decoder.reason);
+  const left = () => !video.isConnected && (stop(), true); // left the screen while the camera was starting
+  if (left()) return;
+  let qr;
+  try {
+    qr = await decoding;
+  } catch (err) {
+    console.warn('decoder', err);
     stop();
     status.textContent = t('scan.no_decoder');
     return;
   }
-  const qr = decoder.value;
+  if (left()) return;
   video.dataset.detector = qr.kind;
-  if (!camera) {
-    status.textContent = t(opened.reason?.name === 'NotAllowedError' ? 'scan.camera_denied' : 'scan.no_camera');
-    return;
-  }
   status.textContent = t('scan.aim');
   if (camera.torch) {
     torch.hidden = false;
