@@ -18,7 +18,7 @@ function field(name, attrs = {}) {
 function addressPicker() {
   const code = h('input', { type: 'hidden', name: 'address_code', value: '' });
   const box = h('input', { id: 'd-address', type: 'search', autocomplete: 'off', placeholder: t('landlord.declare.address_hint') });
-  const results = h('ul', { class: 'list results', id: 'address-results', role: 'listbox' });
+  const results = h('ul', { class: 'list results', id: 'address-results', 'aria-live': 'polite' });
   const chosen = h('p', { id: 'address-chosen', class: 'ok', hidden: true });
   let timer;
   let asked = 0;
@@ -41,7 +41,7 @@ function addressPicker() {
     results.replaceChildren(...(found.results.length ? found.results.map(option) : [h('li', { class: 'muted' }, t('landlord.declare.no_address'))]));
   }
   function option(a) {
-    return h('li', { role: 'option' }, h('button', {
+    return h('li', {}, h('button', {
       type: 'button', class: 'link', 'data-address-code': a.code,
       onclick: () => {
         code.value = a.code;
