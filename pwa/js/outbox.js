@@ -19,6 +19,7 @@ import { multipartFile } from './multipart.js';
 export const RETRY = { baseMs: 5_000, maxMs: 10 * 60_000 };
 const META = '_meta';
 const REF = '_ref:'; // + a photo item's id → the server's id for it
+const REF_GRACE_MS = 60 * 60_000;
 const isItem = (key) => key !== META && !String(key).startsWith(REF);
 const KEEP_STATUSES = new Set([401, 408, 425, 429]);
 
@@ -93,21 +94,16 @@ export function createOutbox({
     return item;
   }
 
-  /**
-   * Photos, then the write that needs them, under the flush lock: a round in between could send a photo and,
-   * seeing no write that needs it yet, forget its server id. photos: [{bytes, type, label}].
-   */
-  function addWithPhotos(write, photos) {
-    return Promise.resolve(lock(async () => {
-      const queued = [];
-      for (const { bytes, type, label } of photos) {
-        const id = newId();
-        // The multipart body is fixed now, boundary and all: every replay is the same request, byte for byte.
-        const { body, contentType } = multipartFile({ name: 'photo', filename: 'photo.jpg', type, bytes, boundary: `menpai-${id}` });
-        queued.push(await add({ id, method: 'POST', url: '/api/v1/photos', body, contentType, provides: 'id', label }));
-      }
-      return add({ ...write, needs: queued.length ? { photos: queued.map((p) => p.id) } : null });
-    }));
+  /** Photos, then the write that needs them. photos: [{bytes, type, label}]. */
+  async function addWithPhotos(write, photos) {
+    const queued = [];
+    for (const { bytes, type, label } of photos) {
+      const id = newId();
+      // The multipart body is fixed now, boundary and all: every replay is the same request, byte for byte.
+      const { body, contentType } = multipartFile({ name: 'photo', filename: 'photo.jpg', type, bytes, boundary: `menpai-${id}` });
+      queued.push(await add({ id, method: 'POST', url: '/api/v1/photos', body, contentType, provides: 'id', label }));
+    }
+    return add({ ...write, needs: queued.length ? { photos: queued.map((p) => p.id) } : null });
   }
 
   /** The body with the server ids of the photos it needs, or {blocked: the photo item not sent yet}. */
@@ -150,7 +146,7 @@ export function createOutbox({
       const ref = outcome.data?.[item.provides];
       // A 409 without the id (the first attempt still running): ask again rather than lose the reference.
       if (ref === undefined || ref === null) outcome = { verdict: 'retry', error: { status: 409, code: 'no_id', message: null, fields: {} } };
-      else await store.set(REF + item.id, { value: ref, owner: item.owner }); // before the item goes: see the top
+      else await store.set(REF + item.id, { value: ref, owner: item.owner, at: now() }); // before the item goes
     }
     if (outcome.verdict === 'done') {
       await store.del(item.id);
@@ -167,11 +163,15 @@ export function createOutbox({
     return outcome.verdict;
   }
 
-  /** Forget photo ids no queued write needs any more (left behind when a page died right after its write). */
+  /**
+   * Forget photo ids no queued write needs any more (left behind when a page died right after its write), once
+   * they are old: a round may send a photo in the moment before the write that needs it is queued.
+   */
   async function sweepRefs() {
     const needed = new Set((await mine()).flatMap((i) => Object.values(i.needs || {}).flat()));
     for (const [key, ref] of await store.entries()) {
-      if (String(key).startsWith(REF) && ref.owner === owner() && !needed.has(key.slice(REF.length))) await store.del(key);
+      const orphan = String(key).startsWith(REF) && ref.owner === owner() && !needed.has(key.slice(REF.length));
+      if (orphan && now() - ref.at > REF_GRACE_MS) await store.del(key);
     }
   }
 
