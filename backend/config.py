@@ -39,6 +39,10 @@ DOORPLATE_KEY_ID = None
 SCAN_FLUSH_SECONDS = 0.25
 SCAN_BUFFER_ROWS = 500
 SCAN_BUFFER_MAX = 100_000
+# Rendered landing pages of doors scanned again, per process (PostgreSQL: dropped on the database's NOTIFY when the
+# house changes; see doorplates/pagecache.py). Entries per process, and the most seconds one is kept. 0: no cache.
+LANDING_CACHE_ENTRIES = 20_000
+LANDING_CACHE_SECONDS = 300
 
 # A CJK font for the Chinese address on printed plates; unset: found with fc-match / the usual Debian paths.
 DOORPLATE_FONT = None

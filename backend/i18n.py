@@ -2,10 +2,12 @@
 
 import json
 import os
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from flask import current_app, g, has_app_context, has_request_context, request
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 CATALOG_DIR = Path(__file__).parent / "translations"
 FALLBACK = "zh-CN"
@@ -37,7 +39,7 @@ def _language() -> str:
         asked = request.args.get("lang")
         if asked in supported:
             return asked
-        best = request.accept_languages.best_match(supported)
+        best = _best_match(request.headers.get("Accept-Language", ""), tuple(supported))
         if best:
             return best
     env = os.environ.get("MENPAI_LANG")
@@ -46,6 +48,12 @@ def _language() -> str:
     if has_app_context():
         return current_app.config.get("DEFAULT_LANGUAGE", FALLBACK)
     return FALLBACK
+
+
+@lru_cache(maxsize=512)
+def _best_match(header: str, supported: tuple[str, ...]) -> str | None:
+    """Accept-Language → one of ours; phones send a handful of distinct headers, so parse each once."""
+    return parse_accept_header(header, LanguageAccept).best_match(supported) if header else None
 
 
 def t(key: str, lang: str | None = None, default: str | None = None, **params) -> str:

@@ -4,9 +4,11 @@ Flask route, same gunicorn, same run.
     .venv/bin/python bench/landing_bench.py [--seconds 15] [--connections 8] [--workers 2]
 
 A fresh PostGIS database with the demo town (71 houses), gunicorn with sync workers on 127.0.0.1, wrk (Debian
-package) as the load: first /bare, then /d/{token} over every live plate in random order. Every landing request
-writes a scan row; the bench checks the scans table holds one per request. Then /api/v1/doorplates/{token}/card
-as the demo supervisor (token check + scan row + house card with masked occupants + audit of the read).
+package) as the load: first /bare, then /d/{token} over every live plate in random order — once with the page cache
+(doors scanned again: every hit still records its scan) and once without it (every request reads the database: what
+a door nobody scanned lately costs). Every landing request leaves a scan row; the bench checks the scans table holds
+one per request after the workers exit. Then /api/v1/doorplates/{token}/card as the demo supervisor (token check +
+scan row + house card with masked occupants + audit of the read).
 Result: bench/out/landing.json.
 """
 
@@ -89,6 +91,74 @@ def wrk(path_or_script, seconds, connections):
     }
 
 
+class Server:
+    """gunicorn with sync workers serving bench/landing_wsgi.py on PORT, with extra MENPAI_* settings."""
+
+    def __init__(self, url, workers, **settings):
+        env = {
+            **os.environ,
+            "MENPAI_DATABASE_URL": url,
+            "MENPAI_SECRET_KEY": "bench",
+            "MENPAI_DOORPLATE_KEYS": json.dumps({"A": "ab" * 32}),
+            **{f"MENPAI_{k}": str(v) for k, v in settings.items()},
+        }
+        cmd = [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{PORT}"]
+        self.process = subprocess.Popen([*cmd, "--log-level", "warning", "bench.landing_wsgi:app"], cwd=ROOT, env=env)
+
+    def __enter__(self):
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bare", timeout=1)
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def __exit__(self, *exc):
+        self.process.terminate()  # workers flush their buffered scan rows as they exit
+        self.process.wait()
+
+
+def lua(path, tokens, prefix, suffix="", cookie=None):
+    """A wrk script requesting prefix + token + suffix for random live plates."""
+    header = f'wrk.headers["Cookie"] = "{cookie}"\n' if cookie else ""
+    path.write_text(
+        "tokens = {" + ",".join(f'"{t}"' for t in tokens) + "}\n" + header + "request = function() return "
+        f'wrk.format("GET", "{prefix}" .. tokens[math.random(#tokens)] .. "{suffix}") end\n'
+    )
+    return str(path)
+
+
+def landing_run(url, tokens, args, cached):
+    """/bare then /d/{token} on one server; every landing request must have left its scan row."""
+    script = lua(OUT / "landing.lua", tokens, "/d/")
+    with Server(url, args.workers, LANDING_CACHE_ENTRIES=20_000 if cached else 0):
+        page = urllib.request.urlopen(f"http://127.0.0.1:{PORT}/d/{tokens[0]}").read()
+        wrk("/bare", 2, args.connections)  # warm up both
+        wrk(script, 2, args.connections)
+        before = scans(url)
+        bare = wrk("/bare", args.seconds, args.connections)
+        landing = wrk(script, args.seconds, args.connections)
+    recorded = scans(url) - before
+    return {
+        "bare": bare,
+        "landing": landing,
+        "ratio": round(landing["rps"] / bare["rps"], 2),
+        "landing_page_bytes": len(page),
+        "scans_recorded": recorded,
+        "scans_expected": landing["requests"],
+    }
+
+
+def card_run(url, tokens, args):
+    with Server(url, args.workers):
+        bare = wrk("/bare", args.seconds, args.connections)
+        script = lua(OUT / "card.lua", tokens, "/api/v1/doorplates/", "/card", login_cookie())
+        wrk(script, 2, args.connections)
+        card = wrk(script, args.seconds, args.connections)
+    return {"bare": bare, "card": card, "card_ratio": round(card["rps"] / bare["rps"], 2)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=15)
@@ -100,69 +170,14 @@ def main():
         ["bash", "scripts/postgres.sh", "menpai_bench_landing"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()[-1]
     tokens = prepare(url)
-    script = OUT / "landing.lua"
-    script.write_text(
-        "tokens = {" + ",".join(f'"{t}"' for t in tokens) + "}\n"
-        'request = function() return wrk.format("GET", "/d/" .. tokens[math.random(#tokens)]) end\n'
-    )
-    env = {
-        **os.environ,
-        "MENPAI_DATABASE_URL": url,
-        "MENPAI_SECRET_KEY": "bench",
-        "MENPAI_DOORPLATE_KEYS": json.dumps({"A": "ab" * 32}),
-    }
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-            "bench.landing_wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bare", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        page = urllib.request.urlopen(f"http://127.0.0.1:{PORT}/d/{tokens[0]}").read()
-        wrk("/bare", 2, args.connections)  # warm up both
-        wrk(str(script), 2, args.connections)
-        before = scans(url)
-        bare = wrk("/bare", args.seconds, args.connections)
-        landing = wrk(str(script), args.seconds, args.connections)
-        recorded = scans(url) - before
-        card_script = OUT / "card.lua"
-        card_script.write_text(
-            "tokens = {" + ",".join(f'"{t}"' for t in tokens) + "}\n"
-            f'wrk.headers["Cookie"] = "{login_cookie()}"\n'
-            'request = function() return wrk.format("GET", "/api/v1/doorplates/" .. tokens[math.random(#tokens)] '
-            '.. "/card") end\n'
-        )
-        wrk(str(card_script), 2, args.connections)
-        card = wrk(str(card_script), args.seconds, args.connections)
-    finally:
-        server.terminate()
-        server.wait()
     result = {
         "gunicorn_workers": args.workers,
         "connections": args.connections,
         "seconds": args.seconds,
-        "bare": bare,
-        "landing": landing,
-        "ratio": round(landing["rps"] / bare["rps"], 2),
-        "card": card,
-        "card_ratio": round(card["rps"] / bare["rps"], 2),
-        "landing_page_bytes": len(page),
-        "scans_recorded": recorded,
-        "scans_expected_at_least": landing["requests"],
+        "plates": len(tokens),
+        "cached": landing_run(url, tokens, args, cached=True),
+        "uncached": landing_run(url, tokens, args, cached=False),
+        **card_run(url, tokens, args),
     }
     (OUT / "landing.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))

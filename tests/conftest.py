@@ -22,6 +22,9 @@ TEST_CONFIG = {
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     # Scan rows written before the response returns, so a test can count them (test_scanlog covers the batches).
     "SCAN_FLUSH_SECONDS": 0,
+    # A page cache dropped by asynchronous notifications would make "change, then read" tests racy; test_pagecache
+    # turns it on and waits for the notification where it must.
+    "LANDING_CACHE_ENTRIES": 0,
 }
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Integer, and_, bindparam, case, create_engine
 from sqlalchemy.dialects import postgresql
 
 from backend.addresses.models import Address
-from backend.doorplates import scanlog
+from backend.doorplates import pagecache, scanlog
 from backend.doorplates.lookup import NOTICE_COLUMNS, PLATE_COLUMNS, NoticeView, PlateView
 from backend.doorplates.models import Doorplate
 from backend.fire.models import OPEN, FireNotice
@@ -22,6 +22,7 @@ from backend.types import utcnow
 
 ENGINE_KEY = "menpai.scan_engine"
 LOG_KEY = "menpai.scan_log"
+CACHE_KEY = "menpai.page_cache"
 
 
 def _statement():
@@ -46,10 +47,10 @@ def _statement():
         .order_by(FireNotice.deadline.is_(None), FireNotice.deadline)
     )
     compiled = query.compile(dialect=postgresql.dialect(), compile_kwargs={"render_postcompile": True})
-    return str(compiled), dict(compiled.params)
+    return str(compiled), dict(compiled.params), [c.key for c in query.selected_columns]
 
 
-SQL, DEFAULTS = _statement()
+SQL, DEFAULTS, NAMES = _statement()
 FIELDS = [f for f in PlateView.__dataclass_fields__ if f != "notices"]
 
 
@@ -84,6 +85,27 @@ def _log() -> scanlog.ScanLog:
     return log
 
 
+def page_cache():
+    """This process's cache of rendered pages, or None (SQLite, or LANDING_CACHE_ENTRIES = 0)."""
+    cache = current_app.extensions.get(CACHE_KEY)
+    if cache is None:
+        config = current_app.config
+        if not config["LANDING_CACHE_ENTRIES"] or not available():
+            return None
+        cache = pagecache.PageCache(
+            scanlog.conninfo(config["SQLALCHEMY_DATABASE_URI"]),
+            max_entries=config["LANDING_CACHE_ENTRIES"],
+            max_seconds=config["LANDING_CACHE_SECONDS"],
+        )
+        current_app.extensions[CACHE_KEY] = cache
+    return cache
+
+
+def record(doorplate_id: int, version: int, result: str, channel: str, user_id=None, role=None) -> None:
+    """Queue a scan row (the page came from the cache)."""
+    _log().add((utcnow(), doorplate_id, version, result, channel, user_id, role))
+
+
 def flush(app) -> int:
     """Write the buffered scan rows now (tests, benchmarks)."""
     log = app.extensions.get(LOG_KEY)
@@ -91,6 +113,9 @@ def flush(app) -> int:
 
 
 def dispose(app) -> None:
+    cache = app.extensions.pop(CACHE_KEY, None)
+    if cache is not None:
+        cache.stop()
     log = app.extensions.pop(LOG_KEY, None)
     if log is not None:
         log.close()
@@ -103,9 +128,8 @@ def _run(params) -> list[dict]:
     # Straight from the pool, no Connection wrapper and no pre-ping round trip: this is the hot path.
     raw = _engine().raw_connection()
     try:
-        cursor = raw.driver_connection.execute(SQL, params, prepare=True)
-        names = [c.name for c in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        # Tuples in the compiled column order (building psycopg's column descriptions costs more than the rows).
+        rows = [dict(zip(NAMES, row, strict=True)) for row in raw.driver_connection.execute(SQL, params, prepare=True)]
     except psycopg.OperationalError:
         raw.invalidate()
         raise
@@ -126,5 +150,5 @@ def scan(plate_id: int, version: int, channel: str, user_id=None, role=None) -> 
     notices = tuple(NoticeView(r["kind"], r["notice_status"], r["title"], r["deadline"]) for r in rows if r["kind"])
     plate = PlateView(**{f: rows[0][f] for f in FIELDS}, notices=notices)
     result = rows[0]["result"]
-    _log().add((utcnow(), plate.id, version, result, channel, user_id, role))
+    record(plate.id, version, result, channel, user_id, role)
     return result, plate

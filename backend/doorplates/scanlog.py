@@ -10,6 +10,7 @@ With SCAN_FLUSH_SECONDS = 0 (the tests) every row is written before the request 
 """
 
 import atexit
+import contextlib
 import logging
 import os
 import threading
@@ -91,10 +92,8 @@ class ScanLog:
 
     def _close_conn(self) -> None:
         if self.conn is not None:
-            try:
+            with contextlib.suppress(psycopg.Error):
                 self.conn.close()
-            except psycopg.Error:
-                pass
             self.conn = None
 
     def _ensure_thread(self) -> None:
