@@ -132,7 +132,13 @@ def test_the_landlord_declares_a_rental_with_a_photo_and_the_self_check_exactly_
     # Playwright cannot intercept requests of a page its service worker controls: the declaration is online anyway.
     page = landlord_page(phone, server, "/declare", service_workers="block")
     page.wait_for_selector("#declare")
-    page.fill("#d-address", "解放街 12号")
+    searches = []
+    page.on("request", lambda r: "/api/v1/addresses?" in r.url and searches.append(r.url))
+    page.type("#d-address", "解放街 12号", delay=40)  # typed key by key: one search after the pause
+    page.wait_for_selector("[data-address-code='A1-2']")
+    assert len(searches) == 1, searches
+    codes = page.locator("[data-address-code]").evaluate_all("els => els.map(e => e.dataset.addressCode)")
+    assert codes[0] in ("A1-1", "A1-2", "B1-1") and "A2-1" not in codes  # ranked by the server; 县前街 is no match
     page.click("[data-address-code='A1-2']")
     assert "解放街12号" in page.inner_text("#address-chosen")
     page.fill("#d-floor_area", "45.5")
@@ -219,6 +225,13 @@ def test_my_houses_show_colour_capacity_and_short_code_and_a_house_its_masked_te
     assert "张*" in tenant and person(0)["id_number"] not in tenant and person(0)["phone"] not in tenant
     assert page.locator("#house-obligations [data-obligation-id]").count() == 1  # the monthly confirmation
 
+    # Offline (a basement flat): the list and the house still open, from the service worker's cache.
+    page.context.set_offline(True)
+    page.goto(f"{server}/app/#/houses")
+    page.reload()  # the shell, who I am and the list: all from the cache
+    page.wait_for_selector(f"[data-house-id='{pending}']")
+    assert page.locator("#offline").is_visible()
+
 
 def issue_rectification(login_as, house, items=("灭火器过期", "疏散通道堆放杂物"), days=10):
     officer = login_as("fire_officer", "330326100")
@@ -246,10 +259,17 @@ def test_the_landlord_opens_a_notice_which_records_the_read_and_sends_evidence_p
     make_user("landlord", username=LANDLORD)
     house = houses.add("A1-1", landlord=LANDLORD)
     notice = issue_rectification(login_as, house, items=("灭火器过期",), days=3)
+    late = houses.add(
+        "A1-2",
+        landlord=LANDLORD,
+        notices=[("rectification", "逾期未整改", date.today() - timedelta(days=2), "overdue")],
+    )
     page = landlord_page(phone, server, "/notices")
     page.wait_for_selector(f"[data-notice-id='{notice['id']}']")
     assert page.get_attribute(f"[data-notice-id='{notice['id']}'] [data-countdown]", "data-countdown") == "3"
     assert "还剩 3 天" in page.inner_text(f"[data-notice-id='{notice['id']}']")
+    overdue = page.locator(f"[data-house-id='{late}'] [data-countdown]")
+    assert overdue.inner_text() == "已逾期 2 天" and overdue.get_attribute("class") == "error"
 
     page.click(f"[data-notice-id='{notice['id']}'] a")
     page.wait_for_selector("#notice[data-read='1']")
