@@ -49,7 +49,6 @@ function start() {
     map: echarts.init($('#map-chart')),
   };
   window.addEventListener('resize', () => Object.values(charts).forEach((c) => c.resize()));
-  window.menpaiCockpit = { state, charts }; // for the end-to-end test and the curious
 
   const region = () => state.stack.at(-1)?.code ?? '';
   const COLOURS = { grey: '#9ca3af', green: '#16a34a', yellow: '#eab308', red: '#dc2626' };
@@ -210,6 +209,7 @@ function start() {
   // ---- the map: grid polygons coloured by a measure, heat cells on top, an optional tile layer under it -------
   const tiles = config.tile_url ? tileLayer(charts.map, config.tile_url) : null;
   const toMap = (geo) => (tiles ? gcoord.transform(geo, gcoord.WGS84, gcoord.GCJ02) : geo); // WGS84 → GCJ-02 here only
+  window.menpaiCockpit = { state, charts, toMap }; // for the end-to-end test and the curious
 
   async function map() {
     const measure = $('#grid-measure').value;
@@ -381,16 +381,26 @@ function tileLayer(chart, template) {
   const box = document.getElementById('tiles');
   const R = Math.PI / 180;
   const projection = {
-    project: ([lon, lat]) => [lon, Math.log(Math.tan(Math.PI / 4 + (lat * R) / 2)) / R],
-    unproject: ([x, y]) => [x, (2 * Math.atan(Math.exp(y * R)) - Math.PI / 2) / R],
+    // Like d3's projections, ECharts wants screen-like output: y grows southwards.
+    project: ([lon, lat]) => [lon, -Math.log(Math.tan(Math.PI / 4 + (lat * R) / 2)) / R],
+    unproject: ([x, y]) => [x, (2 * Math.atan(Math.exp(-y * R)) - Math.PI / 2) / R],
   };
   const tileLon = (x, z) => (x / 2 ** z) * 360 - 180;
   const tileLat = (y, z) => Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / 2 ** z))) / R;
+  // Screen → longitude/latitude from two convertToPixel readings (the projection is affine on screen):
+  // ECharts 6's convertFromPixel does not undo a custom projection.
+  function fromPixel(px) {
+    const [a, b] = [[100, 20], [120, 40]].map((ll) => [projection.project(ll), chart.convertToPixel({ geoIndex: 0 }, ll)]);
+    if (!a[1] || !b[1]) return null;
+    const sx = (b[1][0] - a[1][0]) / (b[0][0] - a[0][0]);
+    const sy = (b[1][1] - a[1][1]) / (b[0][1] - a[0][1]);
+    return projection.unproject([a[0][0] + (px[0] - a[1][0]) / sx, a[0][1] + (px[1] - a[1][1]) / sy]);
+  }
   function draw() {
     const w = chart.getWidth();
     const h = chart.getHeight();
-    const nw = chart.convertFromPixel({ geoIndex: 0 }, [0, 0]);
-    const se = chart.convertFromPixel({ geoIndex: 0 }, [w, h]);
+    const nw = fromPixel([0, 0]);
+    const se = fromPixel([w, h]);
     if (!nw || !se) return;
     const z = Math.max(3, Math.min(18, Math.round(Math.log2((360 * w) / ((se[0] - nw[0]) * 256)))));
     const n = 2 ** z;
