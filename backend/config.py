@@ -81,3 +81,14 @@ NOTIFY_MAX_ATTEMPTS = 8
 NOTIFY_BACKOFF_SECONDS = 30
 NOTIFY_BACKOFF_MAX_SECONDS = 3600
 NOTIFY_BATCH_SIZE = 20
+
+# The cockpit's alerts (backend/cockpit/alerts.py): a declaration still unverified after this many days; tenant
+# scans / revoked-plate scans within this many days; fewer square metres per occupant than this is "crowded";
+# the patrol interval per colour (Shenzhen-Longgang: green every 3 weeks, yellow 2, red weekly).
+COCKPIT_UNVERIFIED_DAYS = 7
+COCKPIT_RECENT_SCAN_DAYS = 14
+COCKPIT_MIN_AREA_PER_PERSON = 5.0
+COCKPIT_PATROL_DAYS = {"green": 21, "yellow": 14, "red": 7}
+# An optional raster tile URL for the cockpit's map ({z}/{x}/{y}, GCJ-02 tiles as AMap/Tencent serve them); unset:
+# the map is the GeoJSON grid layers alone, no tile server.
+MAP_TILE_URL = None
