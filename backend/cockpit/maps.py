@@ -83,7 +83,7 @@ def _per_grid(measure: str, prefix: str) -> dict[str, int]:
     if measure == "houses":
         query = select(grid, func.count()).select_from(House).where(House.status.in_(LIVE))
     elif measure in ("red", "yellow"):
-        query = select(grid, func.count()).select_from(House).where(colour_expr() == measure)
+        query = select(grid, func.count()).select_from(House).where(colour_expr(bulk=True) == measure)
     elif measure == "tenants":
         query = select(grid, func.count()).select_from(Tenancy).join(House, Tenancy.house_id == House.id)
         query = query.where(Tenancy.status == "active")

@@ -74,7 +74,7 @@ def _houses_by_child(prefix: str, length: int):
         select(
             func.substr(House.scope_code, 1, length).label("child"),
             House.status.label("status"),
-            colour_expr().label("colour"),
+            colour_expr(bulk=True).label("colour"),
         )
         .where(_within(House.scope_code, prefix))
         .subquery()
