@@ -114,3 +114,20 @@ def test_an_officers_open_notices_carry_the_address_soonest_first_and_mine_filte
     assert everything[0]["address"].endswith("解放街12号") and everything[0]["days_left"] == 5
     mine = officer.client.get("/api/v1/notices?open=1&mine=1").get_json()["notices"]
     assert [n["id"] for n in mine] == [mine_sooner, mine_later]
+
+
+def test_staff_find_houses_by_words_of_the_address_in_any_order_within_scope(app, houses, login_as):
+    twelve, hundred_twelve, other = houses.add("A1-1"), houses.add("A1-3"), houses.add("A2-1")
+    houses.add("B1-1")  # 解放街12号 too, but in the township next door
+    supervisor = login_as("supervisor", TOWN)
+
+    def found(q):
+        resp = supervisor.client.get("/api/v1/houses", query_string={"q": q})
+        assert resp.status_code == 200, resp.get_json()
+        return sorted(r["id"] for r in resp.get_json()["houses"])
+
+    assert found("解放街") == sorted([twelve, hundred_twelve])
+    assert found("12号 解放街") == [twelve], "a whole part, not inside 112号"
+    assert found("１２号　解放街") == [twelve], "full-width digits and blanks as typed on a phone"
+    assert found("县前街 5号") == [other]
+    assert found("解放街 99号") == [] and found("%") == sorted([twelve, hundred_twelve, other])

@@ -1,10 +1,13 @@
 """Houses: declare (landlord), my houses, scoped lists with filters, the house card, withdraw."""
 
+import re
+
 from flask import request
 from flask_login import current_user
 from sqlalchemy import exists, func, select
 
 from backend.addresses.models import Address
+from backend.addresses.text import normalise
 from backend.api import int_arg, json_body, route
 from backend.auth.scope import require_in_scope, scope_filter
 from backend.cockpit import export
@@ -22,6 +25,7 @@ from backend.houses.operations import declare_house, own_house, withdraw_house
 from backend.obligations.models import Obligation
 from backend.verification.models import Verification
 
+WHOLE_PART = re.compile(r"^\d+[a-z]?(号|幢|单元|层|室|弄)$")
 LIST_ROLES = ("landlord", "grid_worker", "fire_officer", "police", "supervisor", "admin")
 HOUSE_READERS = LIST_ROLES
 
@@ -68,6 +72,7 @@ def house_declare():
         ("status", "string", False, "declared, active, rejected, suspended, closed, withdrawn"),
         ("colour", "string", False, "grey, green, yellow, red"),
         ("overdue", "boolean", False, "1: only houses with an overdue obligation"),
+        ("q", "string", False, "words the address contains, in any order (解放街 12号)"),
         ("limit", "integer", False, "1–500, default 100"),
         ("offset", "integer", False, "default 0"),
         ("near", "string", False, "lon,lat (WGS84): nearest first, each with distance_m"),
@@ -104,6 +109,10 @@ def house_list():
         query = query.where(
             exists(select(Obligation.id).where(Obligation.house_id == House.id, Obligation.state == "overdue"))
         )
+    if args.get("q"):
+        # A number with its unit must be a whole part (|12号| is not inside |112号|), a word anywhere.
+        words = [f"|{w}|" if WHOLE_PART.match(w) else w for w in normalise(args["q"][:100]).split()]
+        query = query.where(*(Address.search_text.contains(word, autoescape=True) for word in words[:8]))
     fmt = export.wanted()
     if fmt:
         return export.respond(fmt, "houses", EXPORT_COLUMNS, _export_rows(query.order_by(House.id)))
