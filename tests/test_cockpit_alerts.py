@@ -205,7 +205,9 @@ def test_alert_exports_csv_and_xlsx(town, login_as, tmp_path):
     assert resp.status_code == 200
     path = tmp_path / "a.xlsx"
     path.write_bytes(resp.get_data())
-    rows = list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
+    book = load_workbook(path, read_only=True)
+    rows = list(book.active.iter_rows(values_only=True))
+    book.close()
     assert rows[0][:4] == ("类型", "原因代码", "说明", "房屋编号")
     assert [(r[0], r[1], r[3]) for r in rows[1:]] == [
         ("over_capacity", "capacity_reached", town[1]),

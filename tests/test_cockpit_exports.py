@@ -47,7 +47,9 @@ def rows_of(resp, fmt, tmp_path):
         return [tuple(r) for r in csv.reader(io.StringIO(resp.get_data().decode("utf-8-sig")))]
     (tmp_path / "x.xlsx").write_bytes(resp.get_data())
     book = load_workbook(tmp_path / "x.xlsx", read_only=True)
-    return [tuple("" if v is None else str(v) for v in r) for r in book.active.iter_rows(values_only=True)]
+    rows = [tuple("" if v is None else str(v) for v in r) for r in book.active.iter_rows(values_only=True)]
+    book.close()  # read-only workbooks keep the file open until then
+    return rows
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

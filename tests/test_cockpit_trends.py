@@ -171,3 +171,19 @@ def test_bad_arguments_are_refused(town, login_as, query, field):
     resp = login_as("supervisor", A).client.get(f"{URL}?{query}")
     assert resp.status_code == 400
     assert field in resp.get_json()["error"]["fields"]
+
+
+def test_days_are_utc_days_whatever_the_session_time_zone(town, app):
+    from datetime import date
+
+    from sqlalchemy import text
+
+    from backend.cockpit.summary import Period
+    from backend.cockpit.trends import trends as compute
+
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":  # a cast to date would put 23:59 UTC on the next day here
+            db.session.execute(text("SET LOCAL TIME ZONE 'Asia/Shanghai'"))
+        body = compute(A, Period(date(2025, 3, 9), date(2025, 3, 10)), "day", ["scans", "check_outs"])
+        db.session.rollback()
+    assert body["series"] == {"scans": [1, 1], "check_outs": [0, 0]}

@@ -159,7 +159,9 @@ def test_visit_list_exports(town, login_as, tmp_path):
     resp = auth.client.get(f"{URL}?lon=120.5&lat=27.6&format=xlsx")
     assert resp.status_code == 200
     (tmp_path / "v.xlsx").write_bytes(resp.get_data())
-    rows = list(load_workbook(tmp_path / "v.xlsx", read_only=True).active.iter_rows(values_only=True))
+    book = load_workbook(tmp_path / "v.xlsx", read_only=True)
+    rows = list(book.active.iter_rows(values_only=True))
+    book.close()
     assert rows[0] == ("顺序", "距上一站(米)", "房屋编号", "地址", "房间/部分", "颜色", "走访原因")
     assert [r[2] for r in rows[1:]] == [town[k] for k in ("V1", "A1-1", "A1-2", "V3", "V2")]
     csv = auth.client.get(f"{URL}?format=csv").get_data().decode("utf-8-sig").splitlines()

@@ -60,16 +60,21 @@ class Rule:
         return _at(self.now - timedelta(days=days))
 
 
-def last_visits():
-    """(house_id, last visit) for every house visited at least once."""
+def last_visits(prefix: str = ""):
+    """(house_id, last visit) for every house of the region visited at least once."""
+    here = _within(House.scope_code, prefix)
     visits = union_all(
-        select(Verification.house_id.label("house_id"), Verification.at.label("at")),
+        select(Verification.house_id.label("house_id"), Verification.at.label("at"))
+        .join(House, Verification.house_id == House.id)
+        .where(here),
         select(FireNotice.house_id, NoticeItem.inspected_at)
         .join(FireNotice, NoticeItem.notice_id == FireNotice.id)
-        .where(NoticeItem.inspected_at.is_not(None)),
+        .join(House, FireNotice.house_id == House.id)
+        .where(NoticeItem.inspected_at.is_not(None), here),
         select(Doorplate.house_id, Scan.at)
         .join(Doorplate, Scan.doorplate_id == Doorplate.id)
-        .where(Scan.role.in_(FIELD_ROLES), Scan.result == "ok"),
+        .join(House, Doorplate.house_id == House.id)
+        .where(Scan.role.in_(FIELD_ROLES), Scan.result == "ok", here),
     ).subquery()
     return select(visits.c.house_id, func.max(visits.c.at).label("last_visit")).group_by(visits.c.house_id).subquery()
 
@@ -158,8 +163,8 @@ def patrol_cutoff(colour, moment: datetime):
     )
 
 
-def _not_visited(rule, moment=None):
-    visits = last_visits()
+def _not_visited(rule, moment=None, prefix=""):
+    visits = last_visits(prefix)
     colour = colour_expr()
     last = func.coalesce(visits.c.last_visit, House.verified_at, House.declared_at)
     days = setting("COCKPIT_PATROL_DAYS")
@@ -200,7 +205,7 @@ def explain(kind: str, reason: str, numbers: dict, now: datetime) -> str:
 def alert_query(kind: str, rule: Rule, prefix: str, moment=None):
     """The rule's SELECT restricted to the region, with address text and colour: (house, reason, numbers...)."""
     if kind == "not_visited":
-        query, names = _not_visited(rule, moment)
+        query, names = _not_visited(rule, moment, prefix)
     else:
         query, names = RULES[kind](rule)
     query = query.add_columns(House.scope_code, Address.full_text, House.unit_label, colour_expr())
