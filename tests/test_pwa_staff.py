@@ -275,6 +275,13 @@ def test_a_fire_officer_issues_a_rectification_from_the_plate_and_a_penalty_offl
         ("penalty", 500.0),
     ]
 
+    # My open notices, soonest deadline first (the penalty has none: last).
+    page.goto(f"{server}/app/#/my-notices")
+    page.wait_for_selector("#notices li")
+    statuses = page.locator("#notices li").evaluate_all("els => els.map(e => e.dataset.status)")
+    assert len(statuses) == 2 and "剩 30 天" in page.inner_text("#notices li:first-child")
+    assert "行政处罚决定" in page.inner_text("#notices li:last-child")
+
 
 @needs_browser
 def test_a_fire_officer_reinspects_passing_one_item_and_failing_the_other_with_a_new_deadline(
@@ -335,3 +342,12 @@ def test_a_supervisor_filters_the_lists_and_finds_the_cockpit(app, houses, make_
     listed = "[...document.querySelectorAll('#lists li')].map(e => e.dataset.houseId).join()"
     page.wait_for_function(f"{listed} === '{closed}'")
     assert page.get_attribute("#cockpit-link", "href") == "/cockpit"
+
+    page.select_option("#f-status", "")
+    page.fill("#f-q", "县前街 5号")
+    page.press("#f-q", "Enter")
+    page.wait_for_function("location.hash.includes('q=')")
+    page.wait_for_function(f"{listed} === '{closed}'")
+    page.fill("#f-q", "解放街")
+    page.press("#f-q", "Enter")
+    page.wait_for_function(f"{listed} === '{green}'")

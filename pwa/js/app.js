@@ -50,7 +50,7 @@ const ROUTES = [
   [/^\/my-notices$/, myNoticesScreen, ['fire_officer']],
   [/^\/reinspect$/, reinspectListScreen, ['fire_officer']],
   [/^\/notice\/(\d+)$/, fireNoticeScreen, ['fire_officer']],
-  [/^\/lists$/, listsScreen, ['police', 'supervisor', 'admin']],
+  [/^\/lists$/, listsScreen, ['police', 'supervisor', 'admin', 'fire_officer']],
   [/^\/outbox$/, outboxScreen, 'user'],
   [/^\/find$/, findScreen, 'user'],
   [/^\/scan$/, scanScreen, 'user'],

@@ -8,7 +8,7 @@ const MENUS = {
     ['notices', '#/notices'], ['monthly', '#/monthly'], ['notifications', '#/notifications'], ['find', '#/find']],
   tenant: [['scan', '#/scan'], ['check_in', '#/find'], ['my_tenancy', '#/my-tenancy']],
   grid_worker: [['scan', '#/scan'], ['tasks', '#/tasks'], ['find', '#/find'], ['grid_houses', '#/grid-houses']],
-  fire_officer: [['scan', '#/scan'], ['find', '#/find'], ['my_notices', '#/my-notices'], ['reinspect', '#/reinspect']],
+  fire_officer: [['scan', '#/scan'], ['find', '#/find'], ['my_notices', '#/my-notices'], ['reinspect', '#/reinspect'], ['lists', '#/lists']],
   police: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['cockpit', '/cockpit']],
   supervisor: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['cockpit', '/cockpit']],
   admin: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['cockpit', '/cockpit']],

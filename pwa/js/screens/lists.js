@@ -1,5 +1,6 @@
-// House lists for supervisors, police and admins: the houses in my scope filtered by status, colour and overdue
-// obligations (GET /houses), a page at a time; each opens the house record. The cockpit has the figures.
+// House lists for supervisors, police, admins and fire officers: the houses in my scope found by words of the
+// address and filtered by status, colour and overdue obligations (GET /houses), a page at a time; each opens the
+// house record. The cockpit has the figures.
 import { api } from '../api.js';
 import { h, show } from '../dom.js';
 import { t } from '../i18n.js';
@@ -17,9 +18,13 @@ function select(name, values, chosen, label) {
 }
 
 export async function listsScreen(ctx, query) {
-  const filters = { status: query?.get('status') || '', colour: query?.get('colour') || '', overdue: query?.get('overdue') === '1' };
+  const filters = {
+    q: query?.get('q') || '', status: query?.get('status') || '', colour: query?.get('colour') || '', overdue: query?.get('overdue') === '1',
+  };
   const offset = Math.max(0, Number(query?.get('offset')) || 0);
-  const form = h('form', { id: 'lists-filter', class: 'filters-form' },
+  const form = h('form', { id: 'lists-filter', class: 'filters-form', role: 'search' },
+    h('label', { for: 'f-q' }, t('lists.q')),
+    h('input', { id: 'f-q', name: 'q', type: 'search', value: filters.q, placeholder: t('lists.q_placeholder'), enterkeyhint: 'search' }),
     h('div', { class: 'row' },
       h('div', {}, select('status', STATUSES, filters.status, (s) => t(`house.status.${s}`))),
       h('div', {}, select('colour', COLOURS, filters.colour, (c) => t(`colour.${c}`)))),
@@ -27,6 +32,7 @@ export async function listsScreen(ctx, query) {
   );
   const go = (extra = {}) => {
     const params = new URLSearchParams();
+    if (form.elements.q.value.trim()) params.set('q', form.elements.q.value.trim());
     const status = form.elements.status.value;
     const colour = form.elements.colour.value;
     if (status) params.set('status', status);
@@ -36,10 +42,12 @@ export async function listsScreen(ctx, query) {
     ctx.navigate(`#/lists${params.size ? `?${params}` : ''}`);
   };
   form.addEventListener('change', () => go());
-  const api_query = new URLSearchParams({ limit: String(PAGE + 1), offset: String(offset) });
-  if (filters.status) api_query.set('status', filters.status);
-  if (filters.colour) api_query.set('colour', filters.colour);
-  if (filters.overdue) api_query.set('overdue', '1');
+  form.addEventListener('submit', (event) => { event.preventDefault(); go(); });
+  const apiQuery = new URLSearchParams({ limit: String(PAGE + 1), offset: String(offset) });
+  if (filters.q) apiQuery.set('q', filters.q);
+  if (filters.status) apiQuery.set('status', filters.status);
+  if (filters.colour) apiQuery.set('colour', filters.colour);
+  if (filters.overdue) apiQuery.set('overdue', '1');
   const results = h('div', { id: 'lists-results' }, h('p', { class: 'muted' }, t('app.loading')));
   show(
     h('h1', {}, t('menu.lists')),
@@ -48,7 +56,7 @@ export async function listsScreen(ctx, query) {
     form,
     results,
   );
-  const { houses } = await api(`/api/v1/houses?${api_query}`);
+  const { houses } = await api(`/api/v1/houses?${apiQuery}`);
   const more = houses.length > PAGE;
   const page = houses.slice(0, PAGE);
   results.replaceChildren(
