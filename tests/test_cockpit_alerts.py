@@ -195,7 +195,7 @@ def test_kind_filter_limit_and_bad_kind(town, login_as):
 def test_alert_exports_csv_and_xlsx(town, login_as, tmp_path):
     auth = login_as("supervisor", A)
     resp = auth.client.get(f"{URL}?format=csv")
-    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    assert resp.status_code == 200 and resp.mimetype == "text/csv" and resp.is_streamed
     assert 'filename="alerts.csv"' in resp.headers["Content-Disposition"]
     lines = resp.get_data().decode("utf-8-sig").splitlines()
     assert lines[0].split(",")[:3] == ["类型", "原因代码", "说明"]

@@ -315,7 +315,7 @@ function start() {
     );
     $('#alerts thead').innerHTML = '<tr></tr>';
     $('#alerts thead tr').replaceChildren(
-      ...['all_kinds', 'address', 'reason'].map((k) => cell('th', T(`cockpit.page.${k}`))),
+      ...['export.kind', 'cockpit.page.address', 'cockpit.page.reason'].map((k) => cell('th', T(k))),
     );
     const rows = a.alerts.map((item) => {
       const row = document.createElement('tr');
