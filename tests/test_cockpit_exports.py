@@ -99,3 +99,20 @@ def test_only_police_may_reveal(town, login_as):
     assert sup.client.get("/api/v1/cockpit/tenants?reveal=1&reason=想看看而已").status_code == 404
     other = login_as("police", B).client.get("/api/v1/cockpit/tenants?format=csv").get_data().decode("utf-8-sig")
     assert "李*" in other and "王" not in other
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_text_that_looks_like_a_formula_stays_text(town, login_as, world, tmp_path, fmt):
+    from backend.addresses.models import Address
+    from backend.houses.operations import register_house
+
+    with world.app_context():
+        address = db.session.scalar(select(Address).where(Address.code == "A1-4"))
+        register_house(address, max_occupants=2, unit_label='=HYPERLINK("http://x")')
+        db.session.commit()
+    rows = rows_of(login_as("supervisor", A).client.get(f"/api/v1/houses?format={fmt}"), fmt, tmp_path)
+    assert rows[-1][2] == '\'=HYPERLINK("http://x")'
+    if fmt == "xlsx":
+        book = load_workbook(tmp_path / "x.xlsx")
+        assert [c.data_type for c in book.active[len(rows)]].count("f") == 0  # no formula cell in the row
+        book.close()

@@ -8,6 +8,7 @@ import csv
 import io
 import os
 import tempfile
+from datetime import date, datetime
 
 import xlsxwriter
 from flask import Response, request, stream_with_context
@@ -32,6 +33,18 @@ def wanted() -> str | None:
     return fmt
 
 
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _plain(value):
+    """Dates as ISO text; text that a spreadsheet would run as a formula (an address typed as "=…") made inert."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA):
+        return "'" + value
+    return value
+
+
 def _csv(headers, rows):
     buf = io.StringIO()
     out = csv.writer(buf)
@@ -40,7 +53,7 @@ def _csv(headers, rows):
     for row in rows:
         buf.seek(0)
         buf.truncate()
-        out.writerow(row)
+        out.writerow([_plain(v) for v in row])
         yield buf.getvalue()
 
 
@@ -53,7 +66,13 @@ def _xlsx(headers, rows):
         bold = book.add_format({"bold": True})
         sheet.write_row(0, 0, headers, bold)
         for n, row in enumerate(rows, start=1):
-            sheet.write_row(n, 0, ["" if v is None else v for v in row])
+            for col, value in enumerate(row):
+                value = _plain(value)
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    # write_string, never write(): XlsxWriter would store "=…" as a formula.
+                    sheet.write_string(n, col, "" if value is None else str(value))
+                else:
+                    sheet.write_number(n, col, value)
         book.close()
         with open(path, "rb") as f:
             while chunk := f.read(CHUNK):
