@@ -165,7 +165,7 @@ def patrol_cutoff(colour, moment: datetime):
 
 def _not_visited(rule, moment=None, prefix=""):
     visits = last_visits(prefix)
-    colour = colour_expr()
+    colour = colour_expr(bulk=True)  # over every active house of the region
     last = func.coalesce(visits.c.last_visit, House.verified_at, House.declared_at)
     days = setting("COCKPIT_PATROL_DAYS")
     interval = case((colour == "red", days["red"]), (colour == "yellow", days["yellow"]), else_=days["green"])
@@ -208,7 +208,7 @@ def alert_query(kind: str, rule: Rule, prefix: str, moment=None):
         query, names = _not_visited(rule, moment, prefix)
     else:
         query, names = RULES[kind](rule)
-    query = query.add_columns(House.scope_code, Address.full_text, House.unit_label, colour_expr())
+    query = query.add_columns(House.scope_code, Address.full_text, House.unit_label, colour_expr(bulk=True))
     query = query.join(Address, House.address_id == Address.id).where(_within(House.scope_code, prefix))
     return query, names
 
