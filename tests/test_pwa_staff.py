@@ -201,6 +201,12 @@ def test_the_grid_worker_sees_the_grids_houses_least_recently_visited_first(app,
     page.wait_for_function("document.querySelectorAll('#grid-houses li').length === 1")
     page.click(f"[data-house-id='{fresh}'] a")
     page.wait_for_selector(f"#house-card[data-house-id='{fresh}'][data-colour=grey]")
+    page.click("#verify-house")  # still awaiting its visit: the form is one tap away
+    page.wait_for_selector("#verify")
+    page.goto(server + "/app/#/grid-houses")
+    page.click(f"[data-house-id='{seen_house}'] a")
+    page.wait_for_selector(f"#house-card[data-house-id='{seen_house}'][data-colour=green]")
+    assert page.locator("#verify-house").count() == 0
 
 
 def issue_rectification_for(login_as, house, officer):

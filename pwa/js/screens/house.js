@@ -26,6 +26,10 @@ export async function houseScreen(ctx, id) {
   show(h('p', { class: 'muted' }, t('app.loading')));
   const card = await api(`/api/v1/houses/${id}`);
   const officer = ctx.session.user.role === 'fire_officer';
+  // A grid worker at a house still awaiting its visit: the verification form, one tap away.
+  const task = ctx.session.user.role === 'grid_worker'
+    ? (await api('/api/v1/tasks').catch(() => ({ tasks: [] }))).tasks.find((x) => x.house_id === card.id)
+    : null;
   const notices = officer
     ? await officerNotices(card.id)
     : card.notices.length
@@ -43,6 +47,7 @@ export async function houseScreen(ctx, id) {
       h('p', { class: 'muted' }, t('staff.scans', { n: card.scans_total })),
     ),
     officer ? h('a', { class: 'btn', href: `#/house/${card.id}/notice`, id: 'issue-notice' }, t('fire.issue')) : null,
+    task ? h('a', { class: 'btn', href: `#/tasks/${task.id}`, id: 'verify-house' }, t('verify.title')) : null,
     h('h2', {}, t('staff.notices')),
     notices,
     card.obligations.length ? [h('h2', {}, t('staff.obligations')),
