@@ -96,13 +96,24 @@ def timeline(house: House) -> list[dict]:
 
 def notice_events(house: House) -> list[dict]:
     """Every step of every fire notice (issued, read, evidence, overdue, escalated, closed): who and when."""
-    names = dict(db.session.execute(select(User.id, User.display_name)).all())
     notices = db.session.scalars(select(FireNotice).where(FireNotice.house_id == house.id)).all()
+    if not notices:
+        return []
+    people = {n.issued_by_id for n in notices} | {n.closed_by_id for n in notices}
+    names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(people - {None}))).all())
+    ids = [n.id for n in notices]
+    items = dict(
+        db.session.execute(
+            select(NoticeItem.notice_id, func.count(NoticeItem.id))
+            .where(NoticeItem.notice_id.in_(ids))
+            .group_by(NoticeItem.notice_id)
+        ).all()
+    )
     photos = dict(
         db.session.execute(
             select(NoticeItem.notice_id, func.count(Photo.id))
             .join(Photo, Photo.notice_item_id == NoticeItem.id)
-            .where(NoticeItem.notice_id.in_([n.id for n in notices]))
+            .where(NoticeItem.notice_id.in_(ids))
             .group_by(NoticeItem.notice_id)
         ).all()
     )
@@ -122,7 +133,7 @@ def notice_events(house: House) -> list[dict]:
         )
         steps = (
             ("notice_read", n.read_at, {}),
-            ("notice_evidence", n.submitted_at, {"items": len(n.items), "photos": photos.get(n.id, 0)}),
+            ("notice_evidence", n.submitted_at, {"items": items.get(n.id, 0), "photos": photos.get(n.id, 0)}),
             ("notice_overdue", n.overdue_at, {}),
             ("notice_escalated", n.escalated_at, {}),
             ("notice_closed", n.closed_at, {"outcome": n.outcome, "by": names.get(n.closed_by_id)}),
