@@ -1,12 +1,44 @@
 // A house's record for staff in scope (GET /houses/{id}: occupants masked, the read audited): colour, status,
 // plate, capacity, open obligations and notices, the latest steps of its timeline; a fire officer's actions.
 import { api } from '../api.js';
-import { h, show } from '../dom.js';
+import { h, show, showFieldErrors } from '../dom.js';
 import { formatTime, t } from '../i18n.js';
 import { colourTag, place } from './grid-houses.js';
 
 const TIMELINE_SHOWN = 8;
 const AWAITING_INSPECTION = ['submitted', 'overdue', 'escalated'];
+
+/**
+ * Police only: a person's full name, ID number and phone, for a stated reason (the server audits it). Shown on the
+ * page and nowhere else: the answer to a POST is never cached, nothing is stored.
+ */
+function revealButton(person) {
+  const li = h('li', { 'data-person-id': person.person_id });
+  const masked = [person.name, person.room, person.phone].filter(Boolean).join(' · ');
+  const open = () => {
+    const summary = h('p', { class: 'error', role: 'alert' });
+    const form = h('form', { class: 'reveal', novalidate: true },
+      h('label', { for: `reason-${person.person_id}` }, t('police.reason')),
+      h('input', { id: `reason-${person.person_id}`, name: 'reason', maxlength: '300', required: true }),
+      summary,
+      h('button', { type: 'submit', class: 'small' }, t('police.reveal_submit')));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      try {
+        const clear = await api(`/api/v1/people/${person.person_id}/reveal`, { method: 'POST', body: { reason: form.elements.reason.value.trim() } });
+        li.replaceChildren(h('strong', { class: 'revealed' }, [clear.name, clear.id_number, clear.phone].join(' · ')),
+          h('p', { class: 'muted' }, t('police.revealed')));
+      } catch (err) {
+        showFieldErrors(form, err.fields);
+        summary.textContent = err.message;
+      }
+    });
+    li.append(form);
+    form.elements.reason.focus();
+  };
+  li.append(masked, ' ', h('button', { type: 'button', class: 'small secondary', 'data-action': 'reveal', onclick: (e) => { e.target.remove(); open(); } }, t('police.reveal')));
+  return li;
+}
 
 /** A fire officer's open notices of this house, each with what can be done next. */
 async function officerNotices(houseId) {
@@ -54,7 +86,9 @@ export async function houseScreen(ctx, id) {
       h('ul', { class: 'list rows' }, card.obligations.map((o) => h('li', { class: o.state === 'overdue' ? 'error' : null },
         t(`staff.obligation.${o.kind}`), ' · ', t('staff.due', { date: o.due_date }), o.state === 'overdue' ? ` · ${t('staff.overdue')}` : '')))] : null,
     card.occupants.length ? [h('h2', {}, t('staff.occupants', { n: card.occupants.length })),
-      h('ul', { class: 'list rows' }, card.occupants.map((p) => h('li', {}, [p.name, p.room, p.phone].filter(Boolean).join(' · '))))] : null,
+      h('ul', { class: 'list rows', id: 'occupants' }, card.occupants.map((p) => (ctx.session.user.role === 'police'
+        ? revealButton(p)
+        : h('li', {}, [p.name, p.room, p.phone].filter(Boolean).join(' · ')))))] : null,
     h('h2', {}, t('staff.timeline')),
     h('ul', { class: 'list timeline' }, card.timeline.filter((e) => e.kind !== 'scan').slice(0, TIMELINE_SHOWN).map((e) =>
       h('li', {}, h('span', { class: 'muted' }, formatTime(Date.parse(e.at))), ' ', t(`staff.event.${e.kind}`, e)))),
