@@ -400,3 +400,38 @@ def test_police_see_occupants_masked_and_reveal_one_for_a_reason_that_is_audited
         }"""
     )
     assert who["id_number"] not in kept
+
+
+@needs_browser
+def test_a_fire_officer_escalates_an_overdue_order_closing_the_house_with_a_penalty(
+    app, houses, make_user, server, phone
+):
+    from backend.fire.models import FireNotice
+    from backend.houses.models import House
+
+    late = date.today() - timedelta(days=3)
+    house = houses.add("A1-1", notices=[("rectification", "疏通消防通道", late, "overdue")])
+    with app.app_context():
+        notice = db.session.scalar(select(FireNotice.id).where(FireNotice.house_id == house))
+    make_user("fire_officer", TOWN, username="fire-zhao")
+    page = phone()
+    open_app(page, f"{server}/app/#/notice/{notice}")
+    log_in(page, "fire-zhao")
+    page.wait_for_selector("#escalate")
+    page.click("#escalate button[type=submit]")
+    page.wait_for_selector("#escalate [role=alert]:not(:empty)")  # neither chosen: nothing sent
+    page.check("#escalate input[name=house_action][value=close]")
+    page.check("#escalate input[name=with_penalty]")
+    page.fill("#e-amount", "2000")
+    page.fill("#e-decision_number", "平消罚决字〔2026〕31号")
+    page.click("#escalate button[type=submit]")
+    page.wait_for_selector(f"#house-card[data-house-id='{house}'][data-colour=red]")
+    with app.app_context():
+        assert db.session.get(House, house).status == "closed"
+        rows = db.session.execute(
+            select(FireNotice.kind, FireNotice.status, FireNotice.amount).where(FireNotice.house_id == house)
+        ).all()
+    assert sorted((k, s, a and float(a)) for k, s, a in rows) == [
+        ("penalty", "issued", 2000.0),
+        ("rectification", "escalated", None),
+    ]

@@ -183,5 +183,43 @@ export async function noticeScreen(ctx, id) {
     queued ? h('p', { class: 'tag' }, t('fire.reinspect_queued')) : null,
     h('a', { href: `#/house/${notice.house_id}` }, t('staff.house_title')),
     form,
+    ['overdue', 'escalated'].includes(notice.status) ? escalateForm(ctx, notice) : null,
   );
+}
+
+/** Past the deadline (逾期): a penalty decision and/or suspending or closing (取缔) the house, through the outbox. */
+function escalateForm(ctx, notice) {
+  const summary = h('p', { class: 'error', role: 'alert' });
+  const input = (name, attrs = {}) => [h('label', { for: `e-${name}` }, t(`fire.field.${name}`)), h('input', { id: `e-${name}`, name, ...attrs })];
+  const penalty = h('fieldset', { class: 'plain', hidden: true },
+    input('amount', { type: 'number', inputmode: 'decimal', min: '0.01', step: '0.01' }),
+    input('decision_number', { maxlength: '64' }),
+    input('legal_basis', { maxlength: '500', value: notice.legal_basis || t('fire.basis_default') }));
+  const form = h('form', { id: 'escalate', novalidate: true },
+    h('h2', {}, t('fire.escalate')),
+    h('p', { class: 'muted' }, t('fire.escalate_help')),
+    h('div', { 'data-field': 'house_action' }, ['', 'suspend', 'close'].map((a) =>
+      h('label', { class: 'check' }, h('input', { type: 'radio', name: 'house_action', value: a, checked: a === '' }), h('span', {}, t(`fire.house_action.${a || 'none'}`))))),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'with_penalty' }), h('span', {}, t('fire.with_penalty'))),
+    penalty, summary,
+    h('button', { type: 'submit', class: 'danger' }, t('fire.escalate_submit')));
+  form.addEventListener('change', () => { penalty.hidden = !form.elements.with_penalty.checked; });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = {};
+    if (form.elements.house_action.value) body.house_action = form.elements.house_action.value;
+    if (form.elements.with_penalty.checked) {
+      body.penalty = {
+        title: t('fire.penalty_title', { title: notice.title }), amount: Number(form.elements.amount.value),
+        decision_number: form.elements.decision_number.value.trim(), legal_basis: form.elements.legal_basis.value.trim(),
+      };
+    }
+    if (!body.house_action && !body.penalty) { summary.textContent = t('fire.escalate_empty'); return; }
+    const label = `${t('fire.escalate')} · ${notice.title}`;
+    const outcome = await sendOrQueue(ctx, form, { method: 'POST', url: `/api/v1/notices/${notice.id}/escalate`, body, label });
+    if (outcome === 'refused') return;
+    toast(t(outcome === 'sent' ? 'fire.escalated' : 'fire.queued'));
+    ctx.navigate(`#/house/${notice.house_id}`);
+  });
+  return form;
 }
