@@ -40,6 +40,13 @@ function revealButton(person) {
   return li;
 }
 
+/** One step of the timeline in words; a missing name shows as nothing rather than "null". */
+function eventText(event) {
+  const params = Object.fromEntries(Object.entries(event).map(([k, v]) => [k, v ?? '']));
+  if (event.kind === 'verified') params.outcome = t(`verify.outcome.${event.outcome}`);
+  return t(`staff.event.${event.kind}`, params).trim();
+}
+
 /** A fire officer's open notices of this house, each with what can be done next. */
 async function officerNotices(houseId) {
   const { notices } = await api(`/api/v1/notices?house=${houseId}&open=1`);
@@ -91,6 +98,6 @@ export async function houseScreen(ctx, id) {
         : h('li', {}, [p.name, p.room, p.phone].filter(Boolean).join(' · ')))))] : null,
     h('h2', {}, t('staff.timeline')),
     h('ul', { class: 'list timeline' }, card.timeline.filter((e) => e.kind !== 'scan').slice(0, TIMELINE_SHOWN).map((e) =>
-      h('li', {}, h('span', { class: 'muted' }, formatTime(Date.parse(e.at))), ' ', t(`staff.event.${e.kind}`, e)))),
+      h('li', {}, h('span', { class: 'muted' }, formatTime(Date.parse(e.at))), ' ', eventText(e)))),
   );
 }
