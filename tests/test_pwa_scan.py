@@ -166,13 +166,21 @@ def test_without_a_camera_a_photo_of_the_plate_opens_it(app, houses, make_user, 
     make_user("grid_worker", "330326100001001", username="grid-wu")
     house = houses.add("A1-1")
     token, short_code, _ = houses.plate(house)
-    (tmp_path / "plate.png").write_bytes(plate_png(app, house, dpi=120))
+    # A phone camera's 12 MP photo, the plate somewhere in it (read after shrinking to 2048 px).
+    photo = Image.new("RGB", (4000, 3000), (150, 140, 120))
+    photo.paste(Image.open(io.BytesIO(plate_png(app, house, dpi=600))).rotate(-4, expand=True), (1400, 700))
+    photo.save(tmp_path / "photo.jpg", quality=85)
+    (tmp_path / "sticker.png").write_bytes(qr_png("https://evil.example/pay"))
     page = phone()  # headless chromium without a fake device: no camera at all
     open_app(page, f"{server}/app/#/scan")
     log_in(page, "grid-wu")
     page.wait_for_selector("#scan-status:has-text('摄像头')")
     assert page.locator("#scan-manual[href='#/find']").count() == 1
-    page.set_input_files("#scan-photo", str(tmp_path / "plate.png"))
+
+    page.set_input_files("#scan-photo", str(tmp_path / "sticker.png"))
+    page.wait_for_selector("#scan-warning[data-reason=foreign]")
+    assert page.evaluate("location.hash") == "#/scan"
+    page.set_input_files("#scan-photo", str(tmp_path / "photo.jpg"))
     page.wait_for_selector("#plate-code")
     assert page.evaluate("location.hash") == f"#/plate/{token}"
     assert page.inner_text("#plate-code") == short_code

@@ -97,9 +97,18 @@ export function scanFrames(video, qr, onText, interval = 150) {
   return () => { stopped = true; };
 }
 
+const PHOTO_MAX_PX = 2048; // a 12 MP photo is 48 MB of RGBA inside the wasm; a plate still reads at this size
+
 /** The codes in a photo (a File from <input type=file capture>), read by the same detector. */
 export async function scanPhoto(file, qr) {
-  const bitmap = await createImageBitmap(file);
+  let bitmap = await createImageBitmap(file);
+  const scale = PHOTO_MAX_PX / Math.max(bitmap.width, bitmap.height);
+  if (scale < 1) {
+    const full = bitmap;
+    const size = { resizeWidth: Math.round(full.width * scale), resizeHeight: Math.round(full.height * scale) };
+    bitmap = await createImageBitmap(full, { ...size, resizeQuality: 'high' });
+    full.close();
+  }
   try {
     return (await qr.detect(bitmap)).map((code) => code.rawValue);
   } finally {
