@@ -214,7 +214,9 @@ def alert_query(kind: str, rule: Rule, prefix: str, moment=None):
 
 
 def count(kind: str, rule: Rule, prefix: str) -> int:
-    query, _ = alert_query(kind, rule, prefix)
+    """How many alerts of the kind: the rule alone (no address, no colour column), in the region."""
+    query, _ = _not_visited(rule, None, prefix) if kind == "not_visited" else RULES[kind](rule)
+    query = query.where(_within(House.scope_code, prefix))
     return db.session.scalar(select(func.count()).select_from(query.subquery()))
 
 
