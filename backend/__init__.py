@@ -39,6 +39,7 @@ def create_app(test_config=None):
 
     from backend import api, auth, pages, pwa
     from backend.addresses import cli as addresses_cli
+    from backend.cockpit import cli as cockpit_cli
     from backend.cockpit import page as cockpit_page
     from backend.demo import cli as demo_cli
     from backend.doorplates import cli as doorplates_cli
@@ -61,4 +62,5 @@ def create_app(test_config=None):
     obligations_cli.init_app(app)
     notify_cli.init_app(app)
     fire_cli.init_app(app)
+    cockpit_cli.init_app(app)
     return app

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select, update
 
+from backend.cockpit.aggregates import refresh
 from backend.doorplates.models import Doorplate, DoorplateRevocation
 from backend.extensions import db
 from backend.houses.models import STATUSES
@@ -133,6 +134,8 @@ def city(world, houses):
         # Obligations: h1's and B's h6's monthly confirmation overdue.
         for house in (1, 6):
             db.session.execute(update(Obligation).where(Obligation.house_id == h[house]).values(state="overdue"))
+        db.session.commit()
+        refresh()  # the summary reads the aggregates, as of their last rebuild (`flask cockpit refresh`)
         db.session.commit()
     return h
 

@@ -80,14 +80,21 @@ def desktop():
 
 
 @pytest.fixture
-def town(houses):
-    return [
+def town(houses, world):
+    ids = [
         houses.add("A1-1", notices=[("rectification", "整改", None, "overdue")]),
         houses.add("A1-2"),
         houses.add("A1-3"),
         houses.add("A2-1"),
         houses.add("B1-1"),
     ]
+    with world.app_context():  # the summary's counts are the aggregates' (`flask cockpit refresh`)
+        from backend.cockpit.aggregates import refresh
+        from backend.extensions import db
+
+        refresh()
+        db.session.commit()
+    return ids
 
 
 def sign_in(page, base, username):

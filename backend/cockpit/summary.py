@@ -1,26 +1,31 @@
 """The cockpit summary of one region (a code prefix) and period: a handful of GROUP BY queries, no query per child.
 
-Every count is over rows whose house (or task) scope code starts with the region's code; `children` repeats the
-house counts for each direct child region, grouped by the child-length prefix of the scope code in the same query.
-Percentiles are computed here from the durations, so both databases give the same numbers.
+Every count is a sum over the aggregate rows (backend/cockpit/aggregates.py, rebuilt by `flask cockpit refresh`)
+whose scope code starts with the region's code; `children` repeats the house counts for each direct child region,
+grouped by the child-length prefix of the scope code in the same query. Percentiles are computed here from the
+durations of the tasks closed in the period (live), so both databases give the same numbers.
 """
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, select, true
+from sqlalchemy import and_, func, select, true
 
+from backend.cockpit.aggregates import (
+    DAILY_KINDS,
+    DAILY_PREFIX_LENGTHS,
+    DailyStats,
+    HouseStats,
+    TaskStats,
+    refreshed_at,
+)
 from backend.doorplates.models import Doorplate, DoorplateRevocation
 from backend.extensions import db
-from backend.fire.models import OPEN, FireNotice
-from backend.houses.colour import COLOURS, colour_expr
+from backend.houses.colour import COLOURS
 from backend.houses.models import STATUSES, House
-from backend.obligations.models import Obligation
 from backend.regions.models import Region
 from backend.tenancy.models import Tenancy
 from backend.verification.models import VerificationTask
-
-OVERDUE_NOTICES = ("overdue", "escalated")  # as the notice list's ?overdue=1
 
 
 @dataclass(frozen=True)
@@ -63,75 +68,105 @@ def _house_counts() -> dict:
 
 
 def _add(counts: dict, status: str, colour: str, n: int) -> None:
+    n = int(n)
     counts["total"] += n
     counts["by_status"][status] = counts["by_status"].get(status, 0) + n
     counts["by_colour"][colour] = counts["by_colour"].get(colour, 0) + n
 
 
 def _houses_by_child(prefix: str, length: int):
-    """(child prefix, status, colour, count) rows: one GROUP BY over the region's houses."""
-    inner = (
+    """(child prefix, status, colour, houses, active tenants) rows from the aggregates, grouped in SQL."""
+    child = func.substr(HouseStats.scope_code, 1, length)
+    return db.session.execute(
         select(
-            func.substr(House.scope_code, 1, length).label("child"),
-            House.status.label("status"),
-            colour_expr(bulk=True).label("colour"),
+            child,
+            HouseStats.status,
+            HouseStats.colour,
+            func.sum(HouseStats.houses),
+            func.sum(HouseStats.active_tenants),
         )
-        .where(_within(House.scope_code, prefix))
-        .subquery()
+        .where(_within(HouseStats.scope_code, prefix))
+        .group_by(child, HouseStats.status, HouseStats.colour)
+    ).all()
+
+
+def _period_counts(prefix: str, period: Period) -> dict[str, int]:
+    """Check-ins, check-outs, plates printed, revocations in the period: from the daily aggregates for a township
+    and above (one prefix, a day range), live for a community or a grid (a few hundred houses)."""
+    if len(prefix) in DAILY_PREFIX_LENGTHS:
+        d = DailyStats
+        rows = db.session.execute(
+            select(d.kind, func.sum(d.n))
+            .where(d.prefix == prefix, d.day >= period.start, d.day <= period.end)
+            .group_by(d.kind)
+        ).all()
+        return {**dict.fromkeys(DAILY_KINDS, 0), **{k: int(n) for k, n in rows}}
+    in_region = _within(House.scope_code, prefix)
+    tenancies = select(func.count()).select_from(Tenancy).join(House, Tenancy.house_id == House.id)
+    plates = select(func.count()).select_from(Doorplate).join(House, Doorplate.house_id == House.id)
+    revoked = (
+        select(func.count())
+        .select_from(DoorplateRevocation)
+        .join(Doorplate, DoorplateRevocation.doorplate_id == Doorplate.id)
+        .join(House, Doorplate.house_id == House.id)
     )
-    return db.session.execute(
-        select(inner.c.child, inner.c.status, inner.c.colour, func.count()).group_by(
-            inner.c.child, inner.c.status, inner.c.colour
+    # One statement, as the aggregate branch: the summary's query count does not depend on the level.
+    row = db.session.execute(
+        select(
+            tenancies.where(in_region, period.covers(Tenancy.created_at)).scalar_subquery(),
+            tenancies.where(in_region, Tenancy.status == "ended", period.covers(Tenancy.ended_at)).scalar_subquery(),
+            plates.where(in_region, period.covers(Doorplate.printed_at)).scalar_subquery(),
+            revoked.where(in_region, period.covers(DoorplateRevocation.revoked_at)).scalar_subquery(),
         )
-    ).all()
-
-
-def _active_tenants_by_child(prefix: str, length: int):
-    child = func.substr(House.scope_code, 1, length)
-    return db.session.execute(
-        select(child, func.count(Tenancy.id))
-        .join(House, Tenancy.house_id == House.id)
-        .where(Tenancy.status == "active", _within(House.scope_code, prefix))
-        .group_by(child)
-    ).all()
-
-
-def _count(cond):
-    return func.count(case((cond, 1)))
+    ).one()
+    return dict(zip(DAILY_KINDS, row, strict=True))
 
 
 def summarise(region: Region | None, children: list[Region], period: Period) -> dict:
-    """The summary of `region` (None: everything) and its direct `children`."""
+    """The summary of `region` (None: everything) and its direct `children`, as of the last aggregate refresh.
+
+    Counts come from backend/cockpit/aggregates.py (per scope code, summed here over the region's prefix); the
+    hours from declaration to verification are computed live from the tasks closed in the period.
+    """
     prefix = region.code if region else ""
-    in_region = _within(House.scope_code, prefix)
 
     # Houses and active tenants: totals and children from the same grouped rows (one pass per child code length).
     houses, tenants = _house_counts(), 0
     child_rows = {c.code: {"houses": _house_counts(), "tenants": {"active": 0}} for c in children}
     lengths = sorted({len(c.code) for c in children}) or [len(prefix)]
     for i, length in enumerate(lengths):
-        for child, status, colour, n in _houses_by_child(prefix, length):
+        for child, status, colour, n, active in _houses_by_child(prefix, length):
             if i == 0:
                 _add(houses, status, colour, n)
+                tenants += active
             if child in child_rows:
                 _add(child_rows[child]["houses"], status, colour, n)
-        for child, n in _active_tenants_by_child(prefix, length):
-            if i == 0:
-                tenants += n
-            if child in child_rows:
-                child_rows[child]["tenants"]["active"] += n
+                child_rows[child]["tenants"]["active"] += active
 
-    check_ins, check_outs = db.session.execute(
-        select(
-            _count(period.covers(Tenancy.created_at)),
-            _count(and_(Tenancy.status == "ended", period.covers(Tenancy.ended_at))),
-        )
-        .join(House, Tenancy.house_id == House.id)
-        .where(in_region)
-    ).one()
+    s = HouseStats
+    plates_pending, plates_active, plates_revoked, n_open, n_overdue, n_closed, ob_overdue = (
+        int(v or 0)
+        for v in db.session.execute(
+            select(
+                *(
+                    func.sum(c)
+                    for c in (
+                        s.plates_pending,
+                        s.plates_active,
+                        s.plates_revoked,
+                        s.notices_open,
+                        s.notices_overdue,
+                        s.notices_closed,
+                        s.obligations_overdue,
+                    )
+                )
+            ).where(_within(s.scope_code, prefix))
+        ).one()
+    )
+    daily = _period_counts(prefix, period)
+    backlog = db.session.scalar(select(func.sum(TaskStats.backlog)).where(_within(TaskStats.scope_code, prefix)))
 
     in_tasks = _within(VerificationTask.scope_code, prefix)
-    backlog = db.session.scalar(select(func.count()).where(VerificationTask.state == "open", in_tasks))
     spans = db.session.execute(
         select(VerificationTask.created_at, VerificationTask.closed_at).where(
             VerificationTask.state == "done", period.covers(VerificationTask.closed_at), in_tasks
@@ -139,61 +174,34 @@ def summarise(region: Region | None, children: list[Region], period: Period) -> 
     ).all()
     hours = [(closed - created).total_seconds() / 3600 for created, closed in spans]
 
-    pending, active, revoked, printed = db.session.execute(
-        select(
-            _count(Doorplate.state == "pending"),
-            _count(Doorplate.state == "active"),
-            _count(Doorplate.state == "revoked"),
-            _count(period.covers(Doorplate.printed_at)),
-        )
-        .join(House, Doorplate.house_id == House.id)
-        .where(in_region)
-    ).one()
-    revocations = db.session.scalar(
-        select(func.count(DoorplateRevocation.id))
-        .join(Doorplate, DoorplateRevocation.doorplate_id == Doorplate.id)
-        .join(House, Doorplate.house_id == House.id)
-        .where(in_region, period.covers(DoorplateRevocation.revoked_at))
-    )
-
-    notices_open, notices_overdue, notices_closed = db.session.execute(
-        select(
-            _count(FireNotice.status.in_(OPEN)),
-            _count(FireNotice.status.in_(OVERDUE_NOTICES)),
-            _count(FireNotice.status == "closed"),
-        )
-        .join(House, FireNotice.house_id == House.id)
-        .where(in_region)
-    ).one()
-
-    obligations_overdue = db.session.scalar(
-        select(func.count(Obligation.id))
-        .join(House, Obligation.house_id == House.id)
-        .where(in_region, Obligation.state == "overdue")
-    )
-
     def rounded(x):
         return None if x is None else round(x, 2)
 
+    as_of = refreshed_at()
     return {
         "region": region_ref(region),
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+        "as_of": as_of and as_of.isoformat(),
         "houses": houses,
-        "tenants": {"active": tenants, "check_ins": check_ins, "check_outs": check_outs},
+        "tenants": {
+            "active": int(tenants),
+            "check_ins": int(daily["check_ins"]),
+            "check_outs": int(daily["check_outs"]),
+        },
         "verification": {
-            "backlog": backlog,
+            "backlog": int(backlog or 0),
             "verified": len(hours),
             "hours_to_verify": {"median": rounded(percentile(hours, 0.5)), "p90": rounded(percentile(hours, 0.9))},
         },
         "doorplates": {
-            "pending": pending,
-            "active": active,
-            "revoked": revoked,
-            "printed": printed,
-            "revocations": revocations,
+            "pending": plates_pending,
+            "active": plates_active,
+            "revoked": plates_revoked,
+            "printed": int(daily["printed"]),
+            "revocations": int(daily["revocations"]),
         },
-        "notices": {"open": notices_open, "overdue": notices_overdue, "closed": notices_closed},
-        "obligations": {"overdue": obligations_overdue},
+        "notices": {"open": n_open, "overdue": n_overdue, "closed": n_closed},
+        "obligations": {"overdue": ob_overdue},
         "children": [{**region_ref(c), **child_rows[c.code]} for c in children],
     }
 

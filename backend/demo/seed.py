@@ -12,6 +12,7 @@ from backend.addresses.assign import assign_grids
 from backend.addresses.importer import CSV_COLUMNS, import_file
 from backend.auth.models import User
 from backend.auth.operations import create_user
+from backend.cockpit.aggregates import refresh as refresh_cockpit
 from backend.demo.history import seed_history
 from backend.demo.houses import sample_urls, seed_houses
 from backend.demo.town import TOWNS, boundaries, doors
@@ -72,6 +73,7 @@ def seed(echo=lambda *_: None) -> dict:
     users = {username: _ensure_account(username, role, code) for username, role, code in ACCOUNTS}
     plates = seed_houses(users["landlord"], users["fire"])
     seed_history(plates, users["landlord"])  # twelve weeks of past for the cockpit
+    refresh_cockpit()  # its summary reads the aggregates (cron runs `flask cockpit refresh` in production)
     houses = db.session.scalar(select(func.count(House.id)))
     return {
         "houses": houses,

@@ -1,0 +1,247 @@
+"""Materialised cockpit aggregates: per grid (scope code) counts, rebuilt by `flask cockpit refresh` (cron).
+
+A county summary over the live tables reads 100 k+ houses and joins each to its tenancies, plate, notices and
+obligations (seconds on the 1 M-house city, docs/performance.md); from these tables it sums a few thousand
+rows. The counts are those of the last refresh (`as_of` in the summary), not of this second.
+
+- `cockpit_house_stats`: per (scope code, status, colour) of the houses there: houses, active tenants, plates
+  by state, fire notices open / overdue / closed, overdue obligations.
+- `cockpit_task_stats`: open verification tasks per task scope code.
+- `cockpit_daily_stats`: per (scope code, UTC day, kind): check-ins, check-outs, plates printed (current
+  version), plate revocations — the period counts of the summary are sums over the period's days.
+
+Every count is computed exactly as the live summary computes it (same joins, same conditions, the one colour
+rule); tests/test_cockpit_aggregates.py compares the two on the hand-computed fixture, on both databases.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Index, Integer, String, case, delete, func, insert, literal, select, true
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import FunctionElement
+
+from backend.doorplates.models import Doorplate, DoorplateRevocation
+from backend.extensions import db
+from backend.fire.models import OPEN, FireNotice
+from backend.houses.colour import colour_expr
+from backend.houses.models import House
+from backend.obligations.models import Obligation
+from backend.tenancy.models import Tenancy
+from backend.types import UTCDateTime, utcnow
+from backend.verification.models import VerificationTask
+
+OVERDUE_NOTICES = ("overdue", "escalated")
+DAILY_KINDS = ("check_ins", "check_outs", "printed", "revocations")
+PLATE_STATES = ("pending", "active", "revoked")
+
+
+class HouseStats(db.Model):
+    """Counts over the houses of one scope code with one status and colour."""
+
+    __tablename__ = "cockpit_house_stats"
+    # LIKE 'prefix%' needs a pattern-ops index on PostgreSQL under a non-C collation (as regions.code).
+    __table_args__ = (
+        Index(
+            "ix_cockpit_house_stats_scope_prefix", "scope_code", postgresql_ops={"scope_code": "varchar_pattern_ops"}
+        ),
+    )
+
+    scope_code: Mapped[str] = mapped_column(String(15), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12), primary_key=True)
+    colour: Mapped[str] = mapped_column(String(8), primary_key=True)
+    houses: Mapped[int] = mapped_column(Integer)
+    active_tenants: Mapped[int] = mapped_column(Integer)
+    plates_pending: Mapped[int] = mapped_column(Integer)
+    plates_active: Mapped[int] = mapped_column(Integer)
+    plates_revoked: Mapped[int] = mapped_column(Integer)
+    notices_open: Mapped[int] = mapped_column(Integer)
+    notices_overdue: Mapped[int] = mapped_column(Integer)
+    notices_closed: Mapped[int] = mapped_column(Integer)
+    obligations_overdue: Mapped[int] = mapped_column(Integer)
+
+
+class TaskStats(db.Model):
+    """Open verification tasks of one task scope code."""
+
+    __tablename__ = "cockpit_task_stats"
+    __table_args__ = (
+        Index("ix_cockpit_task_stats_scope_prefix", "scope_code", postgresql_ops={"scope_code": "varchar_pattern_ops"}),
+    )
+
+    scope_code: Mapped[str] = mapped_column(String(15), primary_key=True)
+    backlog: Mapped[int] = mapped_column(Integer)
+
+
+class DailyStats(db.Model):
+    """Check-ins, check-outs, printed plates or revocations of the houses under one region on one UTC day.
+
+    One row per region code of township level and above ('' = everything, 2, 4, 6 and 9 digits): a period of a
+    county is a day range of one prefix. Every house's scope code has at least 9 digits (a grid, community or
+    township), so the township rows hold every house once and the upper levels are sums of them. Below a
+    township the summary counts the period live: a community's rows are few.
+    """
+
+    __tablename__ = "cockpit_daily_stats"
+
+    prefix: Mapped[str] = mapped_column(String(9), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+DAILY_PREFIX_LENGTHS = (9, 6, 4, 2, 0)
+
+
+class Refresh(db.Model):
+    """When the aggregates were last rebuilt (one row)."""
+
+    __tablename__ = "cockpit_refresh"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seconds: Mapped[float | None] = mapped_column()
+
+
+def _per_house(column, where, label):
+    """(house_id, count) of the rows matching where, as a subquery to LEFT JOIN on the house."""
+    return select(column.label("house_id"), func.count().label(label)).where(where).group_by(column).subquery()
+
+
+def _house_stats_select():
+    tenants = _per_house(Tenancy.house_id, Tenancy.status == "active", "n")
+    overdue = _per_house(Obligation.house_id, Obligation.state == "overdue", "n")
+    notices = (
+        select(
+            FireNotice.house_id.label("house_id"),
+            func.count(case((FireNotice.status.in_(OPEN), 1))).label("open"),
+            func.count(case((FireNotice.status.in_(OVERDUE_NOTICES), 1))).label("overdue"),
+            func.count(case((FireNotice.status == "closed", 1))).label("closed"),
+        )
+        .group_by(FireNotice.house_id)
+        .subquery()
+    )
+    colour = colour_expr(bulk=True).label("colour")
+    inner = (
+        select(
+            House.scope_code,
+            House.status,
+            colour,
+            func.coalesce(tenants.c.n, 0).label("tenants"),
+            Doorplate.state.label("plate"),
+            func.coalesce(notices.c.open, 0).label("n_open"),
+            func.coalesce(notices.c.overdue, 0).label("n_overdue"),
+            func.coalesce(notices.c.closed, 0).label("n_closed"),
+            func.coalesce(overdue.c.n, 0).label("ob_overdue"),
+        )
+        .outerjoin(tenants, tenants.c.house_id == House.id)
+        .outerjoin(Doorplate, Doorplate.house_id == House.id)
+        .outerjoin(notices, notices.c.house_id == House.id)
+        .outerjoin(overdue, overdue.c.house_id == House.id)
+        .subquery()
+    )
+    c = inner.c
+    return select(
+        c.scope_code,
+        c.status,
+        c.colour,
+        func.count(),
+        func.sum(c.tenants),
+        *(func.count(case((c.plate == s, 1))) for s in PLATE_STATES),
+        func.sum(c.n_open),
+        func.sum(c.n_overdue),
+        func.sum(c.n_closed),
+        func.sum(c.ob_overdue),
+    ).group_by(c.scope_code, c.status, c.colour)
+
+
+class utc_date(FunctionElement):
+    """The UTC calendar day of a timestamp column, as a DATE (SQLite: its 'YYYY-MM-DD' text)."""
+
+    inherit_cache = True
+    type = Date()
+
+
+@compiles(utc_date, "postgresql")
+def _utc_date_pg(element, compiler, **kw):
+    return f"CAST(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC' AS DATE)"
+
+
+@compiles(utc_date, "sqlite")
+def _utc_date_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)})"  # stored as naive UTC text
+
+
+def _daily_selects():
+    """(township code, day, kind, n) selects, one per kind."""
+    township = func.substr(House.scope_code, 1, 9)
+
+    def per_day(kind, column, query, where):
+        day = utc_date(column)
+        return (
+            query.add_columns(township, day, literal(kind), func.count())
+            .where(where, column.is_not(None))
+            .group_by(township, day)
+        )
+
+    tenancies = select().select_from(Tenancy).join(House, Tenancy.house_id == House.id)
+    plates = select().select_from(Doorplate).join(House, Doorplate.house_id == House.id)
+    revocations = (
+        select()
+        .select_from(DoorplateRevocation)
+        .join(Doorplate, DoorplateRevocation.doorplate_id == Doorplate.id)
+        .join(House, Doorplate.house_id == House.id)
+    )
+    return [
+        per_day("check_ins", Tenancy.created_at, tenancies, true()),
+        per_day("check_outs", Tenancy.ended_at, tenancies, Tenancy.status == "ended"),
+        per_day("printed", Doorplate.printed_at, plates, true()),
+        per_day("revocations", DoorplateRevocation.revoked_at, revocations, true()),
+    ]
+
+
+def _rollup(length: int):
+    """The township rows summed up to prefixes of `length` digits (0: one row per day and kind)."""
+    t = DailyStats
+    prefix = func.substr(t.prefix, 1, length) if length else literal("")
+    return (
+        select(prefix, t.day, t.kind, func.sum(t.n)).where(func.length(t.prefix) == 9).group_by(prefix, t.day, t.kind)
+    )
+
+
+def refresh() -> dict:
+    """Rebuild every aggregate from the live tables in the caller's transaction; returns row counts."""
+    started = utcnow()
+    for model in (HouseStats, TaskStats, DailyStats):
+        db.session.execute(delete(model))
+    cols = [c.name for c in HouseStats.__table__.columns]
+    db.session.execute(insert(HouseStats).from_select(cols, _house_stats_select()))
+    open_tasks = (
+        select(VerificationTask.scope_code, func.count())
+        .where(VerificationTask.state == "open")
+        .group_by(VerificationTask.scope_code)
+    )
+    db.session.execute(insert(TaskStats).from_select(["scope_code", "backlog"], open_tasks))
+    columns = ["prefix", "day", "kind", "n"]
+    for query in _daily_selects():
+        db.session.execute(insert(DailyStats).from_select(columns, query))
+    for length in DAILY_PREFIX_LENGTHS[1:]:
+        db.session.execute(insert(DailyStats).from_select(columns, _rollup(length)))
+    seconds = (utcnow() - started).total_seconds()
+    row = db.session.get(Refresh, 1)
+    if row is None:
+        db.session.add(Refresh(id=1, at=started, seconds=seconds))
+    else:
+        row.at, row.seconds = started, seconds
+    db.session.flush()
+    return {
+        "houses": db.session.scalar(select(func.count()).select_from(HouseStats)),
+        "tasks": db.session.scalar(select(func.count()).select_from(TaskStats)),
+        "daily": db.session.scalar(select(func.count()).select_from(DailyStats)),
+        "seconds": round(seconds, 2),
+    }
+
+
+def refreshed_at() -> datetime | None:
+    row = db.session.get(Refresh, 1)
+    return row.at if row else None
