@@ -106,6 +106,8 @@ function start() {
       }),
       colourBar(s.houses.by_colour),
     );
+    // The summary's counts are those of the last aggregate refresh (cron); say when that was.
+    $('#as-of').textContent = s.as_of ? T('cockpit.page.as_of', { at: s.as_of.slice(0, 16).replace('T', ' ') }) : '';
     const children = s.children;
     const head = ['region', 'houses', ...Object.keys(COLOURS).map((c) => `colour.${c}`), 'active_tenants'];
     $('#children thead').innerHTML = '<tr></tr>';
