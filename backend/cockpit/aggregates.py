@@ -16,7 +16,7 @@ rule); tests/test_cockpit_aggregates.py compares the two on the hand-computed fi
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Index, Integer, String, case, delete, func, insert, literal, select, true
+from sqlalchemy import Date, Index, Integer, String, case, delete, func, insert, literal, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import FunctionElement
@@ -91,6 +91,29 @@ class DailyStats(db.Model):
 
 
 DAILY_PREFIX_LENGTHS = (9, 6, 4, 2, 0)
+
+
+BASE_CELL = 0.0025  # degrees (~250 m): heat-map cells of any multiple of it are sums of these
+
+
+class CellStats(db.Model):
+    """Live houses, active tenants and houses with active tenants of one scope code in one BASE_CELL square.
+
+    The square is (floor(lon / BASE_CELL), floor(lat / BASE_CELL)) of the address point; a heat-map cell of
+    k × BASE_CELL is (floor(bx / k), floor(by / k)) of these, in integers. Counts only: no point, no person.
+    """
+
+    __tablename__ = "cockpit_cell_stats"
+    __table_args__ = (
+        Index("ix_cockpit_cell_stats_scope_prefix", "scope_code", postgresql_ops={"scope_code": "varchar_pattern_ops"}),
+    )
+
+    scope_code: Mapped[str] = mapped_column(String(15), primary_key=True)
+    bx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    by: Mapped[int] = mapped_column(Integer, primary_key=True)
+    houses: Mapped[int] = mapped_column(Integer)
+    tenants: Mapped[int] = mapped_column(Integer)
+    tenant_houses: Mapped[int] = mapped_column(Integer)
 
 
 class Refresh(db.Model):
@@ -209,10 +232,35 @@ def _rollup(length: int):
     )
 
 
+def _cell_stats_select():
+    from backend.addresses.models import Address
+    from backend.cockpit.maps import cell_index
+    from backend.houses.models import LIVE
+
+    tenants = _per_house(Tenancy.house_id, Tenancy.status == "active", "n")
+    bx = cell_index(func.ST_X(Address.point), BASE_CELL)
+    by = cell_index(func.ST_Y(Address.point), BASE_CELL)
+    n = func.coalesce(tenants.c.n, 0)
+    return (
+        select(
+            House.scope_code,
+            bx,
+            by,
+            func.count(case((House.status.in_(LIVE), 1))),
+            func.sum(n),
+            func.count(case((n > 0, 1))),
+        )
+        .join(Address, House.address_id == Address.id)
+        .outerjoin(tenants, tenants.c.house_id == House.id)
+        .where(or_(House.status.in_(LIVE), n > 0))
+        .group_by(House.scope_code, bx, by)
+    )
+
+
 def refresh() -> dict:
     """Rebuild every aggregate from the live tables in the caller's transaction; returns row counts."""
     started = utcnow()
-    for model in (HouseStats, TaskStats, DailyStats):
+    for model in (HouseStats, TaskStats, DailyStats, CellStats):
         db.session.execute(delete(model))
     cols = [c.name for c in HouseStats.__table__.columns]
     db.session.execute(insert(HouseStats).from_select(cols, _house_stats_select()))
@@ -222,6 +270,8 @@ def refresh() -> dict:
         .group_by(VerificationTask.scope_code)
     )
     db.session.execute(insert(TaskStats).from_select(["scope_code", "backlog"], open_tasks))
+    cell_columns = ["scope_code", "bx", "by", "houses", "tenants", "tenant_houses"]
+    db.session.execute(insert(CellStats).from_select(cell_columns, _cell_stats_select()))
     columns = ["prefix", "day", "kind", "n"]
     for query in _daily_selects():
         db.session.execute(insert(DailyStats).from_select(columns, query))
@@ -238,6 +288,7 @@ def refresh() -> dict:
         "houses": db.session.scalar(select(func.count()).select_from(HouseStats)),
         "tasks": db.session.scalar(select(func.count()).select_from(TaskStats)),
         "daily": db.session.scalar(select(func.count()).select_from(DailyStats)),
+        "cells": db.session.scalar(select(func.count()).select_from(CellStats)),
         "seconds": round(seconds, 2),
     }
 

@@ -1,9 +1,12 @@
 """Maps of the cockpit: a heat map of square cells counted in the database, and grid polygons with a measure.
 
-Cells are floor(lon / size), floor(lat / size) of the address points, grouped in SQL: no point ever leaves the
+Cells are floor(lon / size), floor(lat / size) of the address points, grouped in SQL (from the BASE_CELL aggregates
+of backend/cockpit/aggregates.py when size is a multiple of it): no point ever leaves the
 database. A cell with fewer than MIN_CELL_COUNT people, or with people in fewer than MIN_CELL_HOUSES houses, could
 point at one household: it is not drawn; its count is added to `suppressed` so the totals still add up.
 """
+
+import math
 
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
@@ -12,6 +15,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from backend.addresses.models import Address
+from backend.cockpit.aggregates import BASE_CELL, CellStats
 from backend.cockpit.summary import _within
 from backend.extensions import db
 from backend.fire.models import OPEN, FireNotice
@@ -49,8 +53,7 @@ def _cell_sqlite(element, compiler, **kw):
     return f"(CAST({q} AS INTEGER) - (CAST({q} AS INTEGER) > {q}))"
 
 
-def heat_cells(prefix: str, measure: str, size: float) -> dict:
-    """Cells [lon centre, lat centre, count] of live houses or active tenants in the region."""
+def _cells_live(prefix: str, measure: str, size: float):
     x = cell_index(func.ST_X(Address.point), size).label("x")
     y = cell_index(func.ST_Y(Address.point), size).label("y")
     if measure == "houses":
@@ -60,7 +63,34 @@ def heat_cells(prefix: str, measure: str, size: float) -> dict:
         query = select(x, y, func.count(Tenancy.id), func.count(func.distinct(House.id)))
         query = query.select_from(Tenancy).join(House, Tenancy.house_id == House.id).where(Tenancy.status == "active")
     query = query.join(Address, House.address_id == Address.id).where(_within(House.scope_code, prefix))
-    rows = db.session.execute(query.group_by(x, y).order_by(x, y)).all()
+    return db.session.execute(query.group_by(x, y).order_by(x, y)).all()
+
+
+def _cells_aggregated(prefix: str, measure: str, k: int):
+    """The same rows from the BASE_CELL aggregates: cell = floor(base index / k), exact in integers."""
+    c = CellStats
+    x = cell_index(c.bx * 1.0, k).label("x")
+    y = cell_index(c.by * 1.0, k).label("y")
+    n, houses = (
+        (func.sum(c.houses), func.sum(c.houses))
+        if measure == "houses"
+        else (func.sum(c.tenants), func.sum(c.tenant_houses))
+    )
+    query = select(x, y, n, houses).where(_within(c.scope_code, prefix)).group_by(x, y).having(n > 0)
+    return [(cx, cy, int(a), int(b)) for cx, cy, a, b in db.session.execute(query.order_by(x, y))]
+
+
+def heat_cells(prefix: str, measure: str, size: float) -> dict:
+    """Cells [lon centre, lat centre, count] of live houses or active tenants in the region.
+
+    A size that is a whole multiple of BASE_CELL (the default 0.005 is 2×) is summed from the cockpit
+    aggregates (as of the last `flask cockpit refresh`); any other size is counted live over the addresses.
+    """
+    k = round(size / BASE_CELL)
+    if k >= 1 and math.isclose(k * BASE_CELL, size, rel_tol=1e-9):
+        rows = _cells_aggregated(prefix, measure, k)
+    else:
+        rows = _cells_live(prefix, measure, size)
     cells, hidden, hidden_cells = [], 0, 0
     for cx, cy, n, houses in rows:
         if measure == "tenants" and (n < MIN_CELL_COUNT or houses < MIN_CELL_HOUSES):
