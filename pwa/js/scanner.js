@@ -10,16 +10,19 @@ const PLATE_PATH = /^\/d\/([0-9A-Za-z]{6,64})$/;
  * look-alike host, not a URL at all) or 'not_plate' (our site, but not a plate). Never opened either way.
  */
 export function readPlate(text, origin) {
+  const raw = String(text).trim();
   let url;
   try {
-    url = new URL(String(text).trim());
+    url = new URL(raw);
   } catch {
     return { reason: 'foreign' };
   }
   if (url.origin !== origin || url.username || url.password) return { reason: 'foreign' };
   const match = PLATE_PATH.exec(url.pathname);
   if (!match || url.search || url.hash) return { reason: 'not_plate' };
-  return { token: match[1] };
+  // Exactly as printed: the URL parser would also forgive tabs, newlines, backslashes, dot segments, ':443'.
+  const same = raw.slice(0, origin.length).toLowerCase() === origin.toLowerCase() && raw.slice(origin.length) === url.pathname;
+  return same ? { token: match[1] } : { reason: 'not_plate' };
 }
 
 let detector = null;

@@ -43,6 +43,11 @@ test('our origin but not exactly a plate is not opened either', () => {
     `${ORIGIN}/d/`,
     `${ORIGIN}/app/#/plate/${TOKEN}`,
     `${ORIGIN}/d/abc-def`,
+    `${ORIGIN}/d/A2345678\nQ02XYZWVUTSRQPN`, // the URL parser drops tabs and newlines: not as printed
+    `${ORIGIN}\\d\\${TOKEN}`, // …and reads backslashes as slashes
+    `${ORIGIN}/x/../d/${TOKEN}`,
+    `${ORIGIN}:443/d/${TOKEN}`,
+    `${ORIGIN}/%64/${TOKEN}`,
   ];
   for (const text of notPlate) assert.deepEqual(readPlate(text, ORIGIN), { reason: 'not_plate' }, text);
 });
