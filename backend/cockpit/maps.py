@@ -10,7 +10,7 @@ import math
 
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
-from sqlalchemy import Integer, func, select
+from sqlalchemy import Float, Integer, cast, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -69,8 +69,9 @@ def _cells_live(prefix: str, measure: str, size: float):
 def _cells_aggregated(prefix: str, measure: str, k: int):
     """The same rows from the BASE_CELL aggregates: cell = floor(base index / k), exact in integers."""
     c = CellStats
-    x = cell_index(c.bx * 1.0, k).label("x")
-    y = cell_index(c.by * 1.0, k).label("y")
+    # As floats: an integer divided by k and floored is exact in a double for any real cell index.
+    x = cell_index(cast(c.bx, Float), k).label("x")
+    y = cell_index(cast(c.by, Float), k).label("y")
     n, houses = (
         (func.sum(c.houses), func.sum(c.houses))
         if measure == "houses"
