@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from backend import audit
@@ -121,7 +122,13 @@ def start_session(user: User, ip: str | None, user_agent: str | None) -> str:
 
 def load_session(key: str) -> User | None:
     """The user of a live (not revoked, not expired) session key, with the session attached."""
-    sess = db.session.scalar(select(UserSession).where(UserSession.key_hash == hash_key(key)))
+    # Every signed-in request starts here: session, user and scope region in one query (the region's boundary,
+    # a township-sized polygon, is not needed to check a scope).
+    sess = db.session.scalar(
+        select(UserSession)
+        .options(joinedload(UserSession.user).joinedload(User.region).defer(Region.boundary))
+        .where(UserSession.key_hash == hash_key(key))
+    )
     now = utcnow()
     if sess is None or sess.revoked_at is not None or sess.expires_at <= now or not sess.user.active:
         return None

@@ -222,6 +222,6 @@ def house_card_by_scan(token):
     if found.result != "ok":
         db.session.commit()
         problem(found)
-    card = house_card(visible_house(found.plate.house_id), current_user)
+    card = house_card(visible_house(found.plate.house_id), current_user, found.plate)
     db.session.commit()
     return card

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from backend.auth.models import User
-from backend.doorplates.lookup import load_plate
+from backend.doorplates.lookup import PlateView, load_plate
 from backend.doorplates.models import Doorplate, DoorplateRevocation, Scan
 from backend.extensions import db
 from backend.fire.models import FireNotice, NoticeItem
@@ -44,7 +44,7 @@ def occupants(house: House, actor) -> list[dict]:
     ]
 
 
-def timeline(house: House) -> list[dict]:
+def timeline(house: House, plate: Doorplate | None = None) -> list[dict]:
     """Everything that happened to the house, newest first."""
     events = [{"at": _iso(house.declared_at), "kind": "declared"}]
     for v, name in db.session.execute(
@@ -82,7 +82,7 @@ def timeline(house: House) -> list[dict]:
             events.append(
                 {"at": _iso(at), "kind": f"obligation_{o.state}", "obligation": o.kind, "via": o.fulfilled_via}
             )
-    plate = db.session.scalar(select(Doorplate).where(Doorplate.house_id == house.id))
+    plate = plate or db.session.scalar(select(Doorplate).where(Doorplate.house_id == house.id))
     if plate:
         for r in db.session.scalars(select(DoorplateRevocation).where(DoorplateRevocation.doorplate_id == plate.id)):
             events.append(
@@ -142,9 +142,10 @@ def notice_events(house: House) -> list[dict]:
     return events
 
 
-def house_card(house: House, actor) -> dict:
+def house_card(house: House, actor, view: PlateView | None = None) -> dict:
+    """The card; `view` is the plate as a scan just read it, when there was one."""
     plate_row = db.session.scalar(select(Doorplate).where(Doorplate.house_id == house.id))
-    view = load_plate(plate_row.plate_id)
+    view = view or load_plate(plate_row.plate_id)
     pending = db.session.execute(
         select(Obligation.kind, Obligation.due_date, Obligation.state, Obligation.id)
         .where(Obligation.house_id == house.id, Obligation.state.in_(("open", "overdue")))
@@ -177,5 +178,5 @@ def house_card(house: House, actor) -> dict:
             {"kind": n.kind, "title": n.title, "deadline": _iso(n.deadline), "status": n.status} for n in view.notices
         ],
         "scans_total": scans,
-        "timeline": timeline(house),
+        "timeline": timeline(house, plate_row),
     }
