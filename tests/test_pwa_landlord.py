@@ -330,11 +330,10 @@ def registration_id(cdp, scope):
 
 
 @needs_browser
-def test_a_push_message_shows_a_notification_that_leads_to_the_notice(app, make_user, server, phone):
+def test_without_a_reachable_push_service_turning_on_says_so_and_registers_nothing(app, make_user, server, phone):
     make_user("landlord", username=LANDLORD)
     page = landlord_page(phone, server, "/notifications", permissions=["notifications"])
     page.wait_for_selector("#push-toggle[data-on='0']")
-    page.context.grant_permissions(["notifications"], origin=server)
 
     # There is no push service here (as often in mainland China): subscribe() never answers; after a while the
     # app says so, and the server keeps no subscription.
@@ -346,22 +345,42 @@ def test_a_push_message_shows_a_notification_that_leads_to_the_notice(app, make_
     with app.app_context():
         assert db.session.scalar(select(func.count(PushSubscription.id))) == 0
 
+
+@needs_browser
+def test_a_push_message_shows_a_notification_that_leads_to_the_notice(make_user, server, phone):
+    make_user("landlord", username=LANDLORD)
+    page = landlord_page(phone, server, "/notifications", permissions=["notifications"])
+    page.wait_for_selector("#push-toggle[data-on='0']")
     # The service worker's push handler, driven the way a push service would (CDP deliverPushMessage).
     cdp = page.context.new_cdp_session(page)
     found = registration_id(cdp, server)
-    page.wait_for_timeout(300)
     scope = f"{server}/app/"
+    for _ in range(100):  # CDP events arrive while Playwright waits
+        if scope in found:
+            break
+        page.wait_for_timeout(50)
     assert scope in found, found
     payload = {"title": "消防安全整改通知", "body": "请于 12月10日 前整改", "url": "/app/#/notices/7", "notice_id": 7}
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {"origin": server, "registrationId": found[scope], "data": json.dumps(payload, ensure_ascii=False)},
-    )
-    page.wait_for_function("navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((n) => n.length > 0)")
-    shown = page.evaluate(
-        """navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((ns) =>
-            ns.map((n) => ({title: n.title, body: n.body, tag: n.tag, url: n.data.url})))"""
-    )
+    # CDP's deliverPushMessage is a testing hook and now and then (about 1 run in 8 here, on a loaded machine, with
+    # the worker active and nothing waiting) the message never reaches the worker: deliver again, up to 3 times.
+    # The same tag means a message delivered twice still shows one notification.
+    message = {"origin": server, "registrationId": found[scope], "data": json.dumps(payload, ensure_ascii=False)}
+    shown = []
+    for _ in range(3):
+        cdp.send("ServiceWorker.deliverPushMessage", message)
+        shown = page.evaluate(
+            """async () => {
+                const registration = await navigator.serviceWorker.ready;
+                for (let i = 0; i < 120; i += 1) {
+                    const ns = await registration.getNotifications();
+                    if (ns.length) return ns.map((n) => ({title: n.title, body: n.body, tag: n.tag, url: n.data.url}));
+                    await new Promise((r) => setTimeout(r, 25));
+                }
+                return [];
+            }"""
+        )
+        if shown:
+            break
     assert shown == [{"title": payload["title"], "body": payload["body"], "tag": "notice-7", "url": "/app/#/notices/7"}]
 
 
