@@ -8,6 +8,13 @@ import { countdown } from './notices.js';
 export const chip = (colour) => h('span', { class: `chip ${colour}`, 'data-colour': colour }, t(`colour.${colour}`));
 const place = (x) => [x.address, x.unit_label].filter(Boolean).join(' ');
 
+/** An obligation of the house; the landlord's own (the monthly confirmation) links to where it is done. */
+function obligationLine(o) {
+  const parts = [t(`landlord.obligation.kind.${o.kind}`), ' · ',
+    h('span', { class: o.state === 'overdue' ? 'error' : 'muted' }, t(`landlord.obligation.state.${o.state}`, { date: o.due_date }))];
+  return o.kind === 'occupant_confirmation' ? h('a', { href: '#/monthly' }, parts) : h('p', {}, parts);
+}
+
 export async function housesScreen() {
   show(h('p', { class: 'muted' }, t('app.loading')));
   const { houses } = await api('/api/v1/houses');
@@ -57,8 +64,7 @@ export async function houseScreen(ctx, id) {
     h('h2', {}, t('landlord.house.obligations')),
     card.obligations.length
       ? h('ul', { class: 'list', id: 'house-obligations' }, card.obligations.map((o) =>
-        h('li', { 'data-obligation-id': o.id }, h('a', { href: '#/monthly' }, t(`landlord.obligation.kind.${o.kind}`), ' · ',
-          h('span', { class: o.state === 'overdue' ? 'error' : 'muted' }, t(`landlord.obligation.state.${o.state}`, { date: o.due_date }))))))
+        h('li', { 'data-obligation-id': o.id, 'data-kind': o.kind }, obligationLine(o))))
       : h('p', { class: 'muted' }, t('landlord.house.no_obligations')),
     h('h2', {}, t('landlord.house.tenants')),
     card.occupants.length
