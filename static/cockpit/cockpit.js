@@ -293,8 +293,9 @@ function start() {
   }
 
   function cellSize() {
-    // About a tenth of a region's width: ~5 km cells for a city, ~200 m for a township, ~50 m for a grid.
-    const sizes = { all: 0.05, province: 0.05, city: 0.05, county: 0.01, township: 0.002, community: 0.001, grid: 0.0005 };
+    // About a tenth of a region's width: ~5 km cells for a city, ~250 m for a township, ~50 m for a grid. From
+    // township up they are multiples of the aggregates' 0.0025° base cell (summed, not counted live).
+    const sizes = { all: 0.05, province: 0.05, city: 0.05, county: 0.01, township: 0.0025, community: 0.001, grid: 0.0005 };
     return sizes[state.level] ?? 0.005;
   }
 
