@@ -28,7 +28,7 @@ SCREENS = {
     "landlord": ("landlord", "#/houses", "[data-house-id]"),
     "tenant": ("tenant", "#/my-tenancy", "main#view h1"),
     "grid_worker": ("grid", "#/tasks", "[data-task], #tasks"),
-    "fire_officer": ("fire", "#/my-notices?all=1", "#notices"),
+    "fire_officer": ("fire", "#/my-notices", "#notices"),
     "police": ("police", "#/lists", "#lists, #lists-count"),
     "supervisor": ("supervisor", "#/lists?colour=yellow", "#lists, #lists-count"),
 }
