@@ -197,6 +197,9 @@ def test_the_grid_worker_sees_the_grids_houses_least_recently_visited_first(app,
     assert set(ids) == in_grid and red not in ids
     colours = page.locator("#grid-houses li").evaluate_all("els => els.map(e => e.dataset.colour)")
     assert sorted(colours) == ["green", "grey"]
+    # Green and never visited: due for a patrol; grey waits for its verification instead.
+    assert page.locator(f"[data-house-id='{seen_house}'] [data-patrol-due]").count() == 1
+    assert page.locator(f"[data-house-id='{fresh}'] [data-patrol-due]").count() == 0
     page.click("[data-filter=grey]")
     page.wait_for_function("document.querySelectorAll('#grid-houses li').length === 1")
     page.click(f"[data-house-id='{fresh}'] a")

@@ -11,8 +11,19 @@ export const place = (x) => [x.address, x.unit_label].filter(Boolean).join(' ');
 export const shortPlace = (x) => place(x).replace(COUNTY, '');
 export const colourTag = (colour) => h('span', { class: `dot ${colour}`, 'data-colour': colour }, t(`colour.${colour}`));
 
+// Days between patrols by colour (Shenzhen-Longgang's rhythm; orange weekly is our red).
+const PATROL_DAYS = { green: 21, yellow: 14, red: 7 };
+const DAY_MS = 86_400_000;
+
+/** Due for a visit: never visited, or longer ago than its colour allows (grey houses wait for verification). */
+export function patrolDue(house, now = Date.now()) {
+  const every = PATROL_DAYS[house.colour];
+  if (!every) return false;
+  return !house.last_visit_at || now - Date.parse(house.last_visit_at) > every * DAY_MS;
+}
+
 /** One house in a staff list: colour, address, status, occupancy, last visit; opens the house record. */
-export function houseItem(house) {
+export function houseItem(house, { patrol = false } = {}) {
   return h('li', { 'data-house-id': house.id, 'data-colour': house.colour },
     h('a', { href: `#/house/${house.id}` },
       colourTag(house.colour), ' ', h('strong', {}, shortPlace(house)), h('br'),
@@ -21,6 +32,7 @@ export function houseItem(house) {
         t('staff.occupancy', { n: house.occupants_count, max: house.max_occupants ?? '?' }),
         house.last_visit_at ? t('staff.last_visit', { time: formatTime(Date.parse(house.last_visit_at)) }) : t('staff.never_visited'),
       ].join(' · ')),
+      patrol && patrolDue(house) ? [' ', h('span', { class: 'tag', 'data-patrol-due': '' }, t('staff.patrol_due'))] : null,
     ),
   );
 }
@@ -43,6 +55,6 @@ export async function gridHousesScreen(ctx, query) {
     h('h1', {}, t('menu.grid_houses')),
     h('p', { class: 'muted' }, [ctx.session.user.region?.name, t('staff.patrol_order')].filter(Boolean).join(' · ')),
     filters,
-    shown.length ? h('ul', { class: 'list', id: 'grid-houses' }, shown.map(houseItem)) : h('p', { class: 'muted', id: 'grid-houses' }, t('staff.no_houses')),
+    shown.length ? h('ul', { class: 'list', id: 'grid-houses' }, shown.map((x) => houseItem(x, { patrol: true }))) : h('p', { class: 'muted', id: 'grid-houses' }, t('staff.no_houses')),
   );
 }

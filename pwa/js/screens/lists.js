@@ -63,7 +63,7 @@ export async function listsScreen(ctx, query) {
     h('p', { class: 'muted', id: 'lists-count' }, page.length
       ? t('lists.showing', { from: offset + 1, to: offset + page.length })
       : t('lists.none')),
-    page.length ? h('ul', { class: 'list', id: 'lists' }, page.map(houseItem)) : null,
+    page.length ? h('ul', { class: 'list', id: 'lists' }, page.map((x) => houseItem(x))) : null,
     h('div', { class: 'row' },
       offset ? h('button', { type: 'button', class: 'secondary', onclick: () => go({ offset: Math.max(0, offset - PAGE) }) }, t('lists.previous')) : null,
       more ? h('button', { type: 'button', class: 'secondary', id: 'lists-more', onclick: () => go({ offset: offset + PAGE }) }, t('lists.next')) : null),
