@@ -1217,6 +1217,15 @@ def run(args) -> dict:
     log(f"rebuilding {len(rebuild)} indexes and constraints")
     city.finish(rebuild)
     phases["indexes_and_analyze_s"] = round(time.perf_counter() - t, 1)
+    t = time.perf_counter()
+    log("flask cockpit refresh (the cockpit's materialised aggregates)")
+    with app.app_context():
+        from backend.cockpit.aggregates import refresh
+
+        phases["cockpit_refresh_rows"] = refresh()
+        db.session.commit()
+        db.session.remove()
+    phases["cockpit_refresh_s"] = round(time.perf_counter() - t, 1)
     phases["total_s"] = round(time.perf_counter() - t_all, 1)
     result = {
         "params": {k: v for k, v in vars(args).items() if k != "database_url"},
