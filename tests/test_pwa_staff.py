@@ -275,6 +275,8 @@ def test_a_fire_officer_issues_a_rectification_from_the_plate_and_a_penalty_offl
     page.fill("#n-decision_number", "平消罚决字〔2026〕12号")
     page.click("#notice-form button[type=submit]")
     page.wait_for_selector("#outbox-indicator[data-pending='1']")
+    # Let the house record it returns to finish drawing (a late screen would draw over the next one).
+    page.wait_for_selector(f"#house-card[data-house-id='{house}']")
     page.context.set_offline(False)
     page.wait_for_selector("#outbox-indicator[data-pending='0']")
     page.evaluate("window.dispatchEvent(new Event('online'))")
