@@ -234,7 +234,7 @@ def _rollup(length: int):
 
 def _cell_stats_select():
     from backend.addresses.models import Address
-    from backend.cockpit.maps import cell_index
+    from backend.geo.sql import cell_index
     from backend.houses.models import LIVE
 
     tenants = _per_house(Tenancy.house_id, Tenancy.status == "active", "n")

@@ -10,15 +10,14 @@ import math
 
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
-from sqlalchemy import Float, Integer, cast, func, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy import Float, cast, func, select
 
 from backend.addresses.models import Address
 from backend.cockpit.aggregates import BASE_CELL, CellStats
 from backend.cockpit.summary import _within
 from backend.extensions import db
 from backend.fire.models import OPEN, FireNotice
+from backend.geo.sql import cell_index
 from backend.houses.colour import colour_expr
 from backend.houses.models import LIVE, House
 from backend.obligations.models import Obligation
@@ -31,26 +30,6 @@ GRID_MEASURES = ("houses", "tenants", "red", "yellow", "backlog", "notices_open"
 MIN_CELL_COUNT = 3
 MIN_CELL_HOUSES = 2
 SIMPLIFY_DEGREES = 0.00005  # ~5 m: invisible at a grid's scale, a fraction of the vertices
-
-
-class cell_index(FunctionElement):
-    """floor(value / size) as an integer (SQLite has no floor() without its math extension)."""
-
-    inherit_cache = True
-    type = Integer()
-
-
-@compiles(cell_index, "postgresql")
-def _cell_pg(element, compiler, **kw):
-    value, size = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(floor(({value}) / ({size})) AS INTEGER)"
-
-
-@compiles(cell_index, "sqlite")
-def _cell_sqlite(element, compiler, **kw):
-    value, size = (compiler.process(c, **kw) for c in element.clauses)
-    q = f"(({value}) / ({size}))"
-    return f"(CAST({q} AS INTEGER) - (CAST({q} AS INTEGER) > {q}))"
 
 
 def _cells_live(prefix: str, measure: str, size: float):

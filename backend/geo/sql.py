@@ -2,7 +2,7 @@
 
 from geoalchemy2 import Geometry, WKTElement
 from geoalchemy2.elements import _SpatialElement
-from sqlalchemy import Float, bindparam
+from sqlalchemy import Float, Integer, bindparam
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Boolean
@@ -61,3 +61,23 @@ def _distance_pg(element, compiler, **kw):
 def _distance_sqlite(element, compiler, **kw):
     a, b = (compiler.process(c, **kw) for c in element.clauses)
     return f"ST_Distance({a}, {b}, 1)"
+
+
+class cell_index(FunctionElement):
+    """floor(value / size) as an integer (SQLite has no floor() without its math extension)."""
+
+    inherit_cache = True
+    type = Integer()
+
+
+@compiles(cell_index, "postgresql")
+def _cell_pg(element, compiler, **kw):
+    value, size = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(floor(({value}) / ({size})) AS INTEGER)"
+
+
+@compiles(cell_index, "sqlite")
+def _cell_sqlite(element, compiler, **kw):
+    value, size = (compiler.process(c, **kw) for c in element.clauses)
+    q = f"(({value}) / ({size}))"
+    return f"(CAST({q} AS INTEGER) - (CAST({q} AS INTEGER) > {q}))"
