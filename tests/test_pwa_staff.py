@@ -440,3 +440,38 @@ def test_a_fire_officer_escalates_an_overdue_order_closing_the_house_with_a_pena
         ("penalty", "issued", 2000.0),
         ("rectification", "escalated", None),
     ]
+
+
+@needs_browser
+def test_a_late_answer_for_a_screen_left_behind_never_draws_over_the_next(app, houses, make_user, server, phone):
+    """One bar of signal: the house record's answer arrives after the user has gone home; home stays shown."""
+    import time
+
+    from flask import request
+
+    house_id = houses.add("A1-1")
+    make_user("supervisor", TOWN, username="boss-late")
+    slow, answered = [], []
+
+    @app.before_request
+    def hold_the_list():  # the service worker fetches API reads itself, out of page.route's reach: slow the server
+        if slow and request.path == f"/api/v1/houses/{house_id}":
+            time.sleep(1.5)
+            answered.append(request.full_path)
+
+    page = phone()
+    open_app(page, server + "/app/#/")
+    log_in(page, "boss-late")
+    page.wait_for_selector("a[data-menu=lists]")
+    slow.append(True)
+    page.evaluate(f"location.hash = '#/house/{house_id}'")
+    page.wait_for_timeout(300)
+    page.evaluate("location.hash = '#/'")
+    page.wait_for_selector("a[data-menu=lists]")
+    for _ in range(50):
+        if answered:
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(800)  # time for a late draw, had there been one
+    assert answered, "the house was never asked for"
+    assert page.locator("a[data-menu=lists]").count() == 1, page.inner_text("#view")

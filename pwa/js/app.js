@@ -120,7 +120,7 @@ function setUser(me) {
 
 async function loadMe() {
   try {
-    setUser(await api('/api/v1/me'));
+    setUser(await api('/api/v1/me', { keep: true }));
   } catch (err) {
     if (err.status !== 401) console.warn('who am I?', err);
     setUser(null);
@@ -132,7 +132,7 @@ async function logIn(username, password) {
   localStorage.removeItem(LOGOUT_PENDING); // logging in on this device has ended the session left behind
   await wipeApiCache(); // nothing another account read may answer for this one
   setUser(me);
-  await api('/api/v1/me').catch(() => {}); // through the service worker: who I am is then known offline too
+  await api('/api/v1/me', { keep: true }).catch(() => {}); // through the service worker: who I am is then known offline too
   outbox.flush({ force: true }).catch(() => {});
 }
 
@@ -156,7 +156,7 @@ async function logOut() {
 async function finishPendingLogout() {
   if (!localStorage.getItem(LOGOUT_PENDING) || !navigator.onLine) return;
   try {
-    setUser(await api('/api/v1/me'));
+    setUser(await api('/api/v1/me', { keep: true }));
     await api('/api/v1/auth/logout', { method: 'POST', body: {} });
   } catch (err) {
     if (err.code === 'offline') return;
