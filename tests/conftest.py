@@ -243,6 +243,19 @@ class Houses:
             db.session.commit()
             return house.id
 
+    def unit(self, address_code, unit_label):
+        """A second, declared house at an address already let (a room of it); its id."""
+        from sqlalchemy import select
+
+        from backend.addresses.models import Address
+        from backend.houses.operations import register_house
+
+        with self.app.app_context():
+            address = db.session.scalar(select(Address).where(Address.code == address_code))
+            house = register_house(address, max_occupants=4, unit_label=unit_label)
+            db.session.commit()
+            return house.id
+
     def revoke(self, house_id, reason="lost"):
         from backend.doorplates.operations import revoke
         from backend.houses.models import House

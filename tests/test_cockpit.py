@@ -44,30 +44,18 @@ def colours(grey=0, green=0, yellow=0, red=0):
     return {"grey": grey, "green": green, "yellow": yellow, "red": red}
 
 
-def _unit(app, address_code, unit_label):
-    """A second, declared house at an address already let (a room of it)."""
-    from backend.addresses.models import Address
-    from backend.houses.operations import register_house
-
-    with app.app_context():
-        address = db.session.scalar(select(Address).where(Address.code == address_code))
-        house = register_house(address, max_occupants=4, unit_label=unit_label)
-        db.session.commit()
-        return house.id
-
-
 @pytest.fixture
 def city(world, houses):
     future, past = date(2099, 1, 1), date(2025, 3, 1)
     h = {
         1: houses.add("A1-1", notices=[("rectification", "整改", future, "issued")]),
         2: houses.add("A1-2", notices=[("penalty", "处罚", None, "issued"), ("reminder", "提醒", None, "closed")]),
-        3: _unit(world, "A1-1", "北间"),
+        3: houses.unit("A1-1", "北间"),
         4: houses.add("A1-3", status="suspended", notices=[("rectification", "整改", past, "overdue")]),
         5: houses.add("A2-1"),
         6: houses.add("B1-1", notices=[("rectification", "整改", future, "issued")]),
         7: houses.add("X-1", status="declared"),
-        8: _unit(world, "B1-1", "北间"),
+        8: houses.unit("B1-1", "北间"),
     }
     houses.revoke(h[2], "moved")
     houses.revoke(h[1], "lost")

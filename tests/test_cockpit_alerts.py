@@ -30,17 +30,6 @@ A, B = "330326100", "330326101"
 URL = "/api/v1/cockpit/alerts"
 
 
-def _unit(app, address_code, unit_label):
-    from backend.addresses.models import Address
-    from backend.houses.operations import register_house
-
-    with app.app_context():
-        address = db.session.scalar(select(Address).where(Address.code == address_code))
-        house = register_house(address, max_occupants=4, unit_label=unit_label)
-        db.session.commit()
-        return house.id
-
-
 def tenants(house_id, n, status="active", tag=""):
     for i in range(n):
         person = Person(
@@ -66,7 +55,7 @@ def town(world, houses):
         1: houses.add("A1-1", max_occupants=2),
         2: houses.add("A1-2", max_occupants=6),
         3: houses.add("A1-3"),
-        4: _unit(world, "A1-1", "北间"),
+        4: houses.unit("A1-1", "北间"),
         5: houses.add("X-1", status="declared"),
         6: houses.add("A1-4", notices=[("rectification", "整改", yesterday, "issued")]),
         7: houses.add("A2-1"),

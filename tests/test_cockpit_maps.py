@@ -5,7 +5,6 @@ Cells of 0.008°: (15063, 3451) holds A1-1 and A1-2, (15064, 3451) A1-3 and A1-4
 """
 
 import pytest
-from sqlalchemy import select
 
 from backend.extensions import db
 from backend.tenancy.models import Person, Tenancy
@@ -14,22 +13,11 @@ A, B = "330326100", "330326101"
 HEAT, GRIDS = "/api/v1/cockpit/heatmap", "/api/v1/cockpit/grids"
 
 
-def _unit(app, address_code, unit_label):
-    from backend.addresses.models import Address
-    from backend.houses.operations import register_house
-
-    with app.app_context():
-        address = db.session.scalar(select(Address).where(Address.code == address_code))
-        house = register_house(address, max_occupants=4, unit_label=unit_label)
-        db.session.commit()
-        return house.id
-
-
 @pytest.fixture
 def town(world, houses):
     h = {
         "A1-1": houses.add("A1-1"),
-        "A1-1 北间": _unit(world, "A1-1", "北间"),  # declared: live
+        "A1-1 北间": houses.unit("A1-1", "北间"),  # declared: live
         "A1-2": houses.add("A1-2", notices=[("penalty", "处罚", None, "issued")]),  # red
         "A1-3": houses.add("A1-3", status="withdrawn"),  # not live: no longer on the map
         "A1-4": houses.add("A1-4"),
