@@ -89,6 +89,9 @@ COCKPIT_UNVERIFIED_DAYS = 7
 COCKPIT_RECENT_SCAN_DAYS = 14
 COCKPIT_MIN_AREA_PER_PERSON = 5.0
 COCKPIT_PATROL_DAYS = {"green": 21, "yellow": 14, "red": 7}
+# The calendar the cockpit counts days, weeks and months in (an IANA zone name; a check-in at 23:30 UTC is
+# the next day in China). Changing it makes the daily aggregates unread until the next `flask cockpit refresh`.
+COCKPIT_TIMEZONE = "Asia/Shanghai"
 # An optional raster tile URL for the cockpit's map ({z}/{x}/{y}, GCJ-02 tiles as AMap/Tencent serve them); unset:
 # the map is the GeoJSON grid layers alone, no tile server.
 MAP_TILE_URL = None

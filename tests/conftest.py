@@ -25,6 +25,9 @@ TEST_CONFIG = {
     # A page cache dropped by asynchronous notifications would make "change, then read" tests racy; test_pagecache
     # turns it on and waits for the notification where it must.
     "LANDING_CACHE_ENTRIES": 0,
+    # The cockpit fixtures put events on UTC midnights; test_cockpit_days cuts the same events in Asia/Shanghai,
+    # the default.
+    "COCKPIT_TIMEZONE": "UTC",
 }
 
 

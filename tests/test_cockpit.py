@@ -293,4 +293,6 @@ def test_the_summary_is_a_fixed_number_of_queries_whatever_the_children(city, wo
                 sizes.append(len(statements))
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
-    assert sizes == [sizes[0]] * 4 and sizes[0] <= 10
+    # From a township up the period counts are the daily aggregates plus the events since the refresh (one more
+    # statement than below a township, where they are all live); never a statement per child.
+    assert max(sizes) - min(sizes) <= 1 and max(sizes) <= 10, sizes

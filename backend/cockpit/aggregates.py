@@ -7,8 +7,10 @@ rows. The counts are those of the last refresh (`as_of` in the summary), not of 
 - `cockpit_house_stats`: per (scope code, status, colour) of the houses there: houses, active tenants, plates
   by state, fire notices open / overdue / closed, overdue obligations.
 - `cockpit_task_stats`: open verification tasks per task scope code.
-- `cockpit_daily_stats`: per (scope code, UTC day, kind): check-ins, check-outs, plates printed (current
-  version), plate revocations — the period counts of the summary are sums over the period's days.
+- `cockpit_daily_stats`: per (region prefix, local day, flow): the events of backend/cockpit/flows.py
+  (check-ins and -outs, plates printed and revoked, declarations, verifications, notices, scans, the moves of
+  the stocks) before the refresh's cut-off; the summary's period counts and the trends add the events since the
+  cut-off live, so they are of this second.
 
 Every count is computed exactly as the live summary computes it (same joins, same conditions, the one colour
 rule); tests/test_cockpit_aggregates.py compares the two on the hand-computed fixture, on both databases.
@@ -16,12 +18,11 @@ rule); tests/test_cockpit_aggregates.py compares the two on the hand-computed fi
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Index, Integer, String, case, delete, func, insert, literal, or_, select, true
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import Date, Index, Integer, String, case, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql.expression import FunctionElement
 
-from backend.doorplates.models import Doorplate, DoorplateRevocation
+from backend.cockpit.flows import DAILY_PREFIX_LENGTHS, FLOWS, KINDS, daily_select, time_zone
+from backend.doorplates.models import Doorplate
 from backend.extensions import db
 from backend.fire.models import OPEN, FireNotice
 from backend.houses.colour import colour_expr
@@ -32,7 +33,7 @@ from backend.types import UTCDateTime, utcnow
 from backend.verification.models import VerificationTask
 
 OVERDUE_NOTICES = ("overdue", "escalated")
-DAILY_KINDS = ("check_ins", "check_outs", "printed", "revocations")
+DAILY_KINDS = KINDS
 PLATE_STATES = ("pending", "active", "revoked")
 
 
@@ -74,23 +75,21 @@ class TaskStats(db.Model):
 
 
 class DailyStats(db.Model):
-    """Check-ins, check-outs, printed plates or revocations of the houses under one region on one UTC day.
+    """The events of one flow (backend/cockpit/flows.py) of the houses under one region on one local day.
 
     One row per region code of township level and above ('' = everything, 2, 4, 6 and 9 digits): a period of a
     county is a day range of one prefix. Every house's scope code has at least 9 digits (a grid, community or
     township), so the township rows hold every house once and the upper levels are sums of them. Below a
-    township the summary counts the period live: a community's rows are few.
+    township the summary counts the period live: a community's rows are few. Only events before the refresh's
+    cut-off (`cockpit_refresh.at`) are here; the readers count the ones since live.
     """
 
     __tablename__ = "cockpit_daily_stats"
 
     prefix: Mapped[str] = mapped_column(String(9), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
-
-
-DAILY_PREFIX_LENGTHS = (9, 6, 4, 2, 0)
 
 
 BASE_CELL = 0.0025  # degrees (~250 m): heat-map cells of any multiple of it are sums of these
@@ -124,6 +123,8 @@ class Refresh(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     seconds: Mapped[float | None] = mapped_column()
+    # The zone the daily rows' days were cut in: rows of another zone are not read (flows._aggregated).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
 
 def _per_house(column, where, label):
@@ -178,49 +179,9 @@ def _house_stats_select():
     ).group_by(c.scope_code, c.status, c.colour)
 
 
-class utc_date(FunctionElement):
-    """The UTC calendar day of a timestamp column, as a DATE (SQLite: its 'YYYY-MM-DD' text)."""
-
-    inherit_cache = True
-    type = Date()
-
-
-@compiles(utc_date, "postgresql")
-def _utc_date_pg(element, compiler, **kw):
-    return f"CAST(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC' AS DATE)"
-
-
-@compiles(utc_date, "sqlite")
-def _utc_date_sqlite(element, compiler, **kw):
-    return f"date({compiler.process(element.clauses, **kw)})"  # stored as naive UTC text
-
-
-def _daily_selects():
-    """(township code, day, kind, n) selects, one per kind."""
-    township = func.substr(House.scope_code, 1, 9)
-
-    def per_day(kind, column, query, where):
-        day = utc_date(column)
-        return (
-            query.add_columns(township, day, literal(kind), func.count())
-            .where(where, column.is_not(None))
-            .group_by(township, day)
-        )
-
-    tenancies = select().select_from(Tenancy).join(House, Tenancy.house_id == House.id)
-    plates = select().select_from(Doorplate).join(House, Doorplate.house_id == House.id)
-    revocations = (
-        select()
-        .select_from(DoorplateRevocation)
-        .join(Doorplate, DoorplateRevocation.doorplate_id == Doorplate.id)
-        .join(House, Doorplate.house_id == House.id)
-    )
-    return [
-        per_day("check_ins", Tenancy.created_at, tenancies, true()),
-        per_day("check_outs", Tenancy.ended_at, tenancies, Tenancy.status == "ended"),
-        per_day("printed", Doorplate.printed_at, plates, true()),
-        per_day("revocations", DoorplateRevocation.revoked_at, revocations, true()),
-    ]
+def _daily_selects(cutoff: datetime, zone: str):
+    """(township code, local day, kind, n) selects, one per flow, of the events before `cutoff`."""
+    return [daily_select(flow, cutoff, zone) for flow in FLOWS.values()]
 
 
 def _rollup(length: int):
@@ -259,7 +220,7 @@ def _cell_stats_select():
 
 def refresh() -> dict:
     """Rebuild every aggregate from the live tables in the caller's transaction; returns row counts."""
-    started = utcnow()
+    started, zone = utcnow(), time_zone()
     for model in (HouseStats, TaskStats, DailyStats, CellStats):
         db.session.execute(delete(model))
     cols = [c.name for c in HouseStats.__table__.columns]
@@ -273,16 +234,16 @@ def refresh() -> dict:
     cell_columns = ["scope_code", "bx", "by", "houses", "tenants", "tenant_houses"]
     db.session.execute(insert(CellStats).from_select(cell_columns, _cell_stats_select()))
     columns = ["prefix", "day", "kind", "n"]
-    for query in _daily_selects():
+    for query in _daily_selects(started, zone):
         db.session.execute(insert(DailyStats).from_select(columns, query))
     for length in DAILY_PREFIX_LENGTHS[1:]:
         db.session.execute(insert(DailyStats).from_select(columns, _rollup(length)))
     seconds = (utcnow() - started).total_seconds()
     row = db.session.get(Refresh, 1)
     if row is None:
-        db.session.add(Refresh(id=1, at=started, seconds=seconds))
+        db.session.add(Refresh(id=1, at=started, seconds=seconds, time_zone=zone))
     else:
-        row.at, row.seconds = started, seconds
+        row.at, row.seconds, row.time_zone = started, seconds, zone
     db.session.flush()
     return {
         "houses": db.session.scalar(select(func.count()).select_from(HouseStats)),

@@ -9,20 +9,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from backend.addresses.models import Address
-from backend.cockpit.summary import _within
+from backend.cockpit.flows import within as _within
+from backend.cockpit.lastvisit import HouseLastVisit
 from backend.doorplates.models import Doorplate, Scan
 from backend.extensions import db
-from backend.fire.models import OPEN, FireNotice, NoticeItem
+from backend.fire.models import OPEN, FireNotice
 from backend.houses.colour import colour_expr
 from backend.houses.models import House
 from backend.i18n import t
 from backend.obligations.models import Obligation
 from backend.tenancy.models import Tenancy
 from backend.types import UTCDateTime
-from backend.verification.models import Verification, VerificationTask
+from backend.verification.models import VerificationTask
 
 KINDS = (
     "over_capacity",
@@ -33,7 +34,6 @@ KINDS = (
     "obligations_overdue",
     "not_visited",
 )
-FIELD_ROLES = ("grid_worker", "fire_officer", "police")
 # Up to a county's code length the colour rule's open-notice / overdue-obligation sets are hashed once per query
 # (colour_expr(bulk=True)); below it, index probes per house are cheaper than reading the whole city's sets (on
 # the 1 M-house city a grid's patrol list: 680 ms of the 2 s went into hashing every overdue obligation).
@@ -65,22 +65,8 @@ class Rule:
 
 
 def last_visits(prefix: str = ""):
-    """(house_id, last visit) for every house of the region visited at least once."""
-    here = _within(House.scope_code, prefix)
-    visits = union_all(
-        select(Verification.house_id.label("house_id"), Verification.at.label("at"))
-        .join(House, Verification.house_id == House.id)
-        .where(here),
-        select(FireNotice.house_id, NoticeItem.inspected_at)
-        .join(FireNotice, NoticeItem.notice_id == FireNotice.id)
-        .join(House, FireNotice.house_id == House.id)
-        .where(NoticeItem.inspected_at.is_not(None), here),
-        select(Doorplate.house_id, Scan.at)
-        .join(Doorplate, Scan.doorplate_id == Doorplate.id)
-        .join(House, Doorplate.house_id == House.id)
-        .where(Scan.role.in_(FIELD_ROLES), Scan.result == "ok", here),
-    ).subquery()
-    return select(visits.c.house_id, func.max(visits.c.at).label("last_visit")).group_by(visits.c.house_id).subquery()
+    """(house_id, last_visit) of every house visited at least once: kept by triggers (backend/cockpit/lastvisit.py)."""
+    return select(HouseLastVisit.house_id.label("house_id"), HouseLastVisit.at.label("last_visit")).subquery()
 
 
 def _over_capacity(rule, prefix=""):

@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from backend.api import route
 from backend.auth.scope import require_in_scope, scope_code
-from backend.cockpit.summary import Period, summarise
+from backend.cockpit.flows import Period, time_zone, today
+from backend.cockpit.summary import summarise
 from backend.errors import NotFound, ValidationError
 from backend.extensions import db
 from backend.regions.models import Region
-from backend.types import utcnow
 
 ROLES = ("supervisor", "police", "fire_officer", "grid_worker", "admin")
 DEFAULT_DAYS = 30
@@ -20,7 +20,7 @@ MAX_DAYS = 3660
 
 
 def _period() -> Period:
-    """from/to (YYYY-MM-DD, inclusive); default: the last 30 days up to today (UTC)."""
+    """from/to (YYYY-MM-DD, inclusive, local days of COCKPIT_TIMEZONE); default: the last 30 days up to today."""
     fields, days = {}, {}
     for name in ("from", "to"):
         raw = request.args.get(name)
@@ -31,11 +31,11 @@ def _period() -> Period:
                 fields[name] = "error.not_date"
     if fields:
         raise ValidationError(fields=fields)
-    end = days.get("to") or utcnow().date()
+    end = days.get("to") or today()
     start = days.get("from") or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end or (end - start).days >= MAX_DAYS:
         raise ValidationError(fields={"to": "error.out_of_range"})
-    return Period(start, end)
+    return Period(start, end, time_zone())
 
 
 @route(
@@ -47,7 +47,7 @@ def _period() -> Period:
     params=[
         ("region", "string", False, "a region code inside your scope; default: your scope's region"),
         ("from", "string", False, "YYYY-MM-DD, first day of the period (default: 29 days before `to`)"),
-        ("to", "string", False, "YYYY-MM-DD, last day of the period, inclusive (default: today, UTC)"),
+        ("to", "string", False, "YYYY-MM-DD, last day of the period, inclusive (default: today in COCKPIT_TIMEZONE)"),
     ],
     response="CockpitSummary",
     errors=(400, 404),

@@ -6,45 +6,17 @@ grouped by the child-length prefix of the scope code in the same query. Percenti
 durations of the tasks closed in the period (live), so both databases give the same numbers.
 """
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from sqlalchemy import func, select
 
-from sqlalchemy import and_, func, select, true
-
-from backend.cockpit.aggregates import (
-    DAILY_KINDS,
-    DAILY_PREFIX_LENGTHS,
-    DailyStats,
-    HouseStats,
-    TaskStats,
-    refreshed_at,
-)
-from backend.doorplates.models import Doorplate, DoorplateRevocation
+from backend.cockpit.aggregates import HouseStats, TaskStats, refreshed_at
+from backend.cockpit.flows import Period, totals, within
 from backend.extensions import db
 from backend.houses.colour import COLOURS
-from backend.houses.models import STATUSES, House
+from backend.houses.models import STATUSES
 from backend.regions.models import Region
-from backend.tenancy.models import Tenancy
 from backend.verification.models import VerificationTask
 
-
-@dataclass(frozen=True)
-class Period:
-    """Whole days [start, end] inclusive, as UTC instants [since, until)."""
-
-    start: date
-    end: date
-
-    @property
-    def since(self) -> datetime:
-        return datetime.combine(self.start, time(), UTC)
-
-    @property
-    def until(self) -> datetime:
-        return datetime.combine(self.end + timedelta(days=1), time(), UTC)
-
-    def covers(self, column):
-        return and_(column >= self.since, column < self.until)
+__all__ = ["Period", "percentile", "summarise"]
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -58,9 +30,7 @@ def percentile(values: list[float], p: float) -> float | None:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def _within(column, prefix: str):
-    # Codes are digits only (checked on import and looked up before we get here): no LIKE escaping needed.
-    return column.like(prefix + "%") if prefix else true()
+_within = within
 
 
 def _house_counts() -> dict:
@@ -90,36 +60,13 @@ def _houses_by_child(prefix: str, length: int):
     ).all()
 
 
+PERIOD_KINDS = ("check_ins", "check_outs", "printed", "revocations")
+
+
 def _period_counts(prefix: str, period: Period) -> dict[str, int]:
-    """Check-ins, check-outs, plates printed, revocations in the period: from the daily aggregates for a township
-    and above (one prefix, a day range), live for a community or a grid (a few hundred houses)."""
-    if len(prefix) in DAILY_PREFIX_LENGTHS:
-        d = DailyStats
-        rows = db.session.execute(
-            select(d.kind, func.sum(d.n))
-            .where(d.prefix == prefix, d.day >= period.start, d.day <= period.end)
-            .group_by(d.kind)
-        ).all()
-        return {**dict.fromkeys(DAILY_KINDS, 0), **{k: int(n) for k, n in rows}}
-    in_region = _within(House.scope_code, prefix)
-    tenancies = select(func.count()).select_from(Tenancy).join(House, Tenancy.house_id == House.id)
-    plates = select(func.count()).select_from(Doorplate).join(House, Doorplate.house_id == House.id)
-    revoked = (
-        select(func.count())
-        .select_from(DoorplateRevocation)
-        .join(Doorplate, DoorplateRevocation.doorplate_id == Doorplate.id)
-        .join(House, Doorplate.house_id == House.id)
-    )
-    # One statement, as the aggregate branch: the summary's query count does not depend on the level.
-    row = db.session.execute(
-        select(
-            tenancies.where(in_region, period.covers(Tenancy.created_at)).scalar_subquery(),
-            tenancies.where(in_region, Tenancy.status == "ended", period.covers(Tenancy.ended_at)).scalar_subquery(),
-            plates.where(in_region, period.covers(Doorplate.printed_at)).scalar_subquery(),
-            revoked.where(in_region, period.covers(DoorplateRevocation.revoked_at)).scalar_subquery(),
-        )
-    ).one()
-    return dict(zip(DAILY_KINDS, row, strict=True))
+    """Check-ins, check-outs, plates printed, revocations in the period, of this second (backend/cockpit/flows.py:
+    the daily aggregates before the last refresh and the events since live, or all live below a township)."""
+    return totals(PERIOD_KINDS, prefix, period)
 
 
 def summarise(region: Region | None, children: list[Region], period: Period) -> dict:
