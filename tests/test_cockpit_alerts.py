@@ -205,3 +205,40 @@ def test_alert_exports_csv_and_xlsx(town, login_as, tmp_path):
     ]
     assert rows[3][8] == "obligations=1; oldest_due=2025-01-31"
     assert auth.client.get(f"{URL}?format=pdf").status_code == 400
+
+
+def test_a_county_reads_the_alerts_of_the_last_refresh_exactly_as_live(town, login_as, app):
+    """Township and above: cockpit_alerts as the refresh found them (same numbers, texts, order); below: live."""
+    from backend.cockpit.aggregates import refresh
+
+    h, county = town, "330326"
+    auth = login_as("supervisor", county)
+    live = alerts(auth)  # no refresh yet: evaluated live
+    assert sum(live["counts"].values()) == 12  # 昆阳镇's 8 and h8's 4 in 鳌江镇
+    with app.app_context():
+        assert refresh()["alerts"] == 12
+        db.session.commit()
+    stored = alerts(auth)
+    assert live.pop("as_of") is None and stored.pop("as_of") is not None
+    assert stored == live
+    # A change after the refresh: the community sees it at once, the county (and the township) at the next one.
+    with app.app_context():
+        db.session.execute(update(House).where(House.id == h[3]).values(occupants=1, floor_area=3))
+        db.session.commit()
+    community = alerts(login_as("supervisor", A + "001", username="c-live"), "kind=over_capacity")
+    assert (h[3], "area_per_person_low") in by_kind(community)["over_capacity"]
+    township = alerts(login_as("supervisor", A, username="a-stored"), "kind=over_capacity")
+    assert (h[3], "area_per_person_low") not in by_kind(township)["over_capacity"]
+    assert alerts(auth, "kind=over_capacity")["counts"] == {"over_capacity": 3}  # h1, h2, h8 until the refresh
+    assert (h[3], "area_per_person_low") not in by_kind(alerts(auth, "kind=over_capacity"))["over_capacity"]
+    with app.app_context():
+        refresh()
+        db.session.commit()
+    assert alerts(auth, "kind=over_capacity")["counts"] == {"over_capacity": 4}
+    assert (h[3], "area_per_person_low") in by_kind(alerts(auth, "kind=over_capacity"))["over_capacity"]
+    # Paging and the export read the same rows.
+    page = alerts(auth, "kind=over_capacity&limit=1&offset=1")
+    assert [a["house"]["id"] for a in page["alerts"]] == [h[2]]
+    lines = auth.client.get(f"{URL}?format=csv").get_data().decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + 13
+    assert page["as_of"] is not None and community["as_of"] is None

@@ -160,7 +160,17 @@ SCHEMAS = {
             "occupants": {"type": "array", "items": {"type": "object"}, "description": "masked"},
             "obligations": {"type": "array", "items": {"type": "object"}},
             "notices": {"type": "array", "items": {"type": "object"}},
-            "timeline": {"type": "array", "items": {"type": "object"}},
+            "scans_total": _int,
+        }
+    ),
+    "HouseTimeline": _obj(
+        {
+            "events": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "newest first, each with at (ISO 8601) and kind",
+            },
+            "next_before": {"type": ["string", "null"], "description": "before= of the next page; null: the last"},
         }
     ),
     "HouseList": _obj({"houses": {"type": "array", "items": {"type": "object"}}}),
@@ -430,6 +440,8 @@ SCHEMAS = {
         {
             "counts": {"type": "object", "additionalProperties": _int},
             "alerts": {"type": "array", "items": {"$ref": "#/components/schemas/CockpitAlert"}},
+            # A county and above read the alerts of the last refresh: its instant; null when evaluated live.
+            "as_of": {"type": ["string", "null"]},
         }
     ),
     "CockpitVisits": _obj(

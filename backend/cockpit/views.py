@@ -58,7 +58,7 @@ def choice(name, allowed, default):
     params=[
         REGION,
         ("from", "string", False, "YYYY-MM-DD (default: 29 days before `to`)"),
-        ("to", "string", False, "YYYY-MM-DD inclusive (default: today, UTC)"),
+        ("to", "string", False, "YYYY-MM-DD inclusive (default: today in COCKPIT_TIMEZONE)"),
         ("bucket", "string", False, "day (default), week (ISO, Monday first) or month"),
         ("measure", "string", False, "comma-separated: " + ", ".join(MEASURES) + " (default: all)"),
     ],
@@ -158,9 +158,11 @@ def cockpit_alerts():
     if fmt:
         every = (_alert_row(a) for k in kinds for a in alerts.rows(k, rule, prefix))
         return export.respond(fmt, "alerts", ALERT_COLUMNS, every)
+    as_of = alerts.materialised(prefix, rule)
     return {
         "counts": {k: alerts.count(k, rule, prefix) for k in kinds},
         "alerts": [a for k in kinds for a in alerts.rows(k, rule, prefix, limit, offset)],
+        "as_of": as_of and as_of.isoformat(),
     }
 
 
