@@ -215,3 +215,46 @@ def test_a_last_visit_needs_a_house(world):
         with pytest.raises(IntegrityError):
             db.session.flush()
         db.session.rollback()
+
+
+def _daily_rows():
+    return sorted(db.session.execute(select(DailyStats.prefix, DailyStats.day, DailyStats.kind, DailyStats.n)).all())
+
+
+def test_an_incremental_refresh_recounts_the_recent_days_only(edges, app, runner):
+    app.config["COCKPIT_TIMEZONE"] = SHANGHAI
+    with app.app_context():
+        first = refresh()
+        db.session.commit()
+        assert first["days_recounted_from"] is None
+        cutoff = db.session.get(Refresh, 1).at
+        house = db.session.scalar(select(House.id))
+        scan(house, utcnow())  # after the cut-off
+        scan(house, cutoff - timedelta(seconds=1))  # the scan batcher's late row: an instant before the cut-off
+        check_in(house, utcnow(), 2)
+        scan(house, cutoff - timedelta(days=10))  # a back-dated row: only a full refresh counts it
+        db.session.commit()
+    result = runner.invoke(args=["cockpit", "refresh"])
+    assert result.exit_code == 0, result.output
+    assert "起重新统计" in result.output  # the CLI says which days it recounted
+    with app.app_context():
+        incremental = _daily_rows()
+        recounted = refresh(full=False)
+        assert recounted["days_recounted_from"] == (today() - timedelta(days=1)).isoformat()
+        assert _daily_rows() == incremental
+        scans_a_week = Period(today() - timedelta(days=6), today(), SHANGHAI)
+        assert sum(per_day("scans", A, scans_a_week).values()) == 2  # now and the late row, each once
+        refresh(full=True)
+        full = _daily_rows()
+        assert set(incremental) < set(full)
+        assert {r for r in full if r not in incremental} == {
+            (p, (cutoff - timedelta(days=10)).astimezone(_shanghai()).date(), "scans", 1)
+            for p in ("", "33", "3303", "330326", A)
+        }
+        db.session.rollback()
+
+
+def _shanghai():
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(SHANGHAI)

@@ -203,15 +203,19 @@ FLOWS = _flows()
 KINDS = tuple(FLOWS)
 
 
-def daily_select(flow: Flow, cutoff: datetime, zone: str):
-    """(township code, local day, kind, n) of the flow's events before `cutoff`: the refresh's rows."""
+def daily_select(flow: Flow, cutoff: datetime, zone: str, since: datetime | None = None):
+    """(township code, local day, kind, n) of the flow's events before `cutoff` (and from `since`, a local
+    midnight): the refresh's rows."""
     township = func.substr(flow.scope, 1, 9)
     day = local_day(flow.at, zone)
-    return (
-        flow.query.add_columns(township, day, literal(flow.kind), func.count())
-        .where(flow.where, flow.at.is_not(None), flow.at < cutoff)
-        .group_by(township, day)
-    )
+    cond = [flow.where, flow.at.is_not(None), flow.at < cutoff]
+    if since is not None:
+        cond.append(flow.at_least(since))
+    return flow.query.add_columns(township, day, literal(flow.kind), func.count()).where(*cond).group_by(township, day)
+
+
+def local_midnight(day: date, zone: str) -> datetime:
+    return datetime.combine(day, time(), _zone(zone)).astimezone(UTC)
 
 
 def _aggregated(prefix: str) -> datetime | None:
