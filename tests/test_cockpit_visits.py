@@ -166,3 +166,26 @@ def test_visit_list_exports(town, login_as, tmp_path):
     assert [r[2] for r in rows[1:]] == [town[k] for k in ("V1", "A1-1", "A1-2", "V3", "V2")]
     csv = auth.client.get(f"{URL}?format=csv").get_data().decode("utf-8-sig").splitlines()
     assert len(csv) == 6
+
+
+def test_each_stop_says_where_it_is_and_how_long_since_its_last_visit(town, login_as):
+    stops = {s["house"]["id"]: s for s in visit_list(login_as("grid_worker", GRID))["stops"]}
+    v2, a11 = stops[town["V2"]], stops[town["A1-1"]]
+    assert (v2["lon"], v2["lat"]) == EXTRA["V2"] and v2["days_since_visit"] == 22
+    assert a11["days_since_visit"] == 30 and a11["last_visit"] < v2["last_visit"]
+
+
+def test_supervisors_list_the_grid_workers_of_a_region_by_grid(town, login_as, make_user):
+    for name, grid in (("gw-b", GRID), ("gw-a", GRID), ("gw-2", "330326100001002"), ("gw-out", "330326101001001")):
+        make_user("grid_worker", grid, username=name)
+    supervisor = login_as("supervisor", "330326100").client
+    every = supervisor.get(f"{URL}/workers").get_json()["workers"]
+    assert [(w["display_name"], w["grid"]["code"]) for w in every] == [
+        ("gw-a", GRID),
+        ("gw-b", GRID),
+        ("gw-2", "330326100001002"),
+    ]
+    assert every[0]["grid"]["name"] == "西门第1网格"
+    one = supervisor.get(f"{URL}/workers?region={GRID}").get_json()["workers"]
+    assert [w["display_name"] for w in one] == ["gw-a", "gw-b"]
+    assert supervisor.get(f"{URL}/workers?region=330326101").status_code == 404

@@ -301,6 +301,12 @@ MATRIX = {
         None,
         only("grid_worker", "supervisor", "admin"),
     ),
+    "api.cockpit_visit_workers": (
+        "GET",
+        lambda c, t: f"/api/v1/cockpit/visits/workers?region={'330326100001001' if t == IN else '330326101'}",
+        None,
+        only("supervisor", "admin"),
+    ),
 }
 # What must not appear in an answer about the other township.
 HIDDEN_MARK = {"api.grid_at": "330326101001001", "api.region_roots": "330326101"}

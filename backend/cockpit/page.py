@@ -11,7 +11,7 @@ from backend.auth.api import user_json
 from backend.cockpit.alerts import KINDS
 from backend.cockpit.maps import GRID_MEASURES, HEAT_MEASURES
 from backend.cockpit.trends import MEASURES
-from backend.cockpit.views import TENANT_ROLES
+from backend.cockpit.views import TENANT_ROLES, VISIT_ROLES
 from backend.i18n import catalog, current_language
 
 PREFIXES = ("cockpit.", "export.", "landing.colour.")
@@ -37,6 +37,8 @@ def init_app(app):
             "grid_measures": GRID_MEASURES,
             "heat_measures": HEAT_MEASURES,
             "tenant_export": staff and current_user.role in TENANT_ROLES,
+            "visits": staff and current_user.role in VISIT_ROLES,
+            "visit_workers": staff and current_user.role != "grid_worker",  # a grid worker sees their own list
         }
         status = 403 if current_user.is_authenticated and not staff else 200
         page = render_template("cockpit.html", config=config, signed_in=current_user.is_authenticated, staff=staff)

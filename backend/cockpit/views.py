@@ -26,6 +26,8 @@ REGION = ("region", "string", False, "a region code inside your scope; default: 
 FORMAT = ("format", "string", False, "json (default), csv or xlsx: the whole list as a download, streamed")
 ALERT_COLUMNS = ["kind", "reason", "text", "house_id", "address", "unit_label", "scope_code", "colour", "numbers"]
 TENANT_ROLES = ("police", "supervisor", "admin")
+VISIT_ROLES = ("grid_worker", "supervisor", "admin")
+MAX_WORKERS = 500
 
 
 def region_arg() -> tuple[str, Region | None]:
@@ -188,7 +190,7 @@ def _worker() -> User:
     summary="A grid worker's visit list for this week: houses due for patrol (green 21, yellow 14, red 7 days) or "
     "with an alert, each with its reasons, in greedy nearest-neighbour order from the position or the grid's centre",
     tag="cockpit",
-    roles=("grid_worker", "supervisor", "admin"),
+    roles=VISIT_ROLES,
     params=[
         ("worker", "integer", False, "a grid worker's user id (supervisors); a grid worker gets their own list"),
         ("lon", "number", False, "start position (WGS84); default: the grid's centre"),
@@ -224,6 +226,31 @@ def cockpit_visits():
         columns = ["order", "leg_m", "house_id", "address", "unit_label", "colour", "reasons"]
         return export.respond(fmt, "visits", columns, rows)
     return {"worker": {"id": worker.id, "display_name": worker.display_name, "grid": worker.region.code}, **body}
+
+
+@route(
+    "/cockpit/visits/workers",
+    summary="The grid workers of a region, by grid: whose weekly visit lists (GET /cockpit/visits?worker=) a "
+    f"supervisor may open; at most {MAX_WORKERS}",
+    tag="cockpit",
+    roles=("supervisor", "admin"),
+    params=[REGION],
+    errors=(404,),
+)
+def cockpit_visit_workers():
+    prefix, _ = region_arg()
+    rows = db.session.execute(
+        select(User.id, User.display_name, Region.code, Region.name)
+        .join(Region, User.region_id == Region.id)
+        .where(User.role == "grid_worker", User.active, Region.code.like(prefix + "%"))
+        .order_by(Region.code, User.display_name, User.id)
+        .limit(MAX_WORKERS)
+    )
+    return {
+        "workers": [
+            {"id": i, "display_name": name, "grid": {"code": code, "name": grid}} for i, name, code, grid in rows
+        ]
+    }
 
 
 TENANT_COLUMNS = ["tenancy_id", "house_id", "address", "unit_label", "room", "move_in", "name", "id_number", "phone"]

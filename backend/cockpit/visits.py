@@ -8,7 +8,7 @@ on the ellipsoid on both backends), then walked here.
 from datetime import UTC, datetime, time, timedelta
 
 from geoalchemy2.shape import to_shape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from backend.addresses.models import Address
@@ -80,6 +80,28 @@ def nearest_walk(house_ids: list[int], between: dict, first: dict) -> list[tuple
     return order
 
 
+def _places(prefix: str, house_ids: list[int], now: datetime) -> dict[int, dict]:
+    """house -> {lon, lat, last_visit, days_since_visit}: where each stop is and when it was last visited (as the
+    patrol rule counts it: a house never visited counts from its verification)."""
+    seen = alerts.last_visits(prefix)
+    last = func.coalesce(seen.c.last_visit, House.verified_at, House.declared_at)
+    rows = db.session.execute(
+        select(House.id, func.ST_X(Address.point), func.ST_Y(Address.point), last)
+        .join(Address, House.address_id == Address.id)
+        .outerjoin(seen, seen.c.house_id == House.id)
+        .where(House.id.in_(house_ids))
+    )
+    return {
+        h: {
+            "lon": round(lon, 6),
+            "lat": round(lat, 6),
+            "last_visit": at.isoformat() if at else None,
+            "days_since_visit": (now - at).days if at else None,
+        }
+        for h, lon, lat, at in rows
+    }
+
+
 def grid_centre(region) -> tuple[float, float] | None:
     if region is None or region.boundary is None:
         return None
@@ -91,9 +113,10 @@ def visit_list(prefix: str, rule: alerts.Rule, start: tuple[float, float]) -> di
     stops = candidates(prefix, rule)
     between, first = _distances(list(stops), start) if stops else ({}, {})
     walk = nearest_walk(list(stops), between, first)
+    places = _places(prefix, list(stops), rule.now) if stops else {}
     return {
         "start": {"lon": start[0], "lat": start[1]},
         "until": week_end(rule.now).isoformat(),
         "total_m": round(sum(d for _, d in walk), 1),
-        "stops": [{"order": i + 1, "leg_m": round(d, 1), **stops[h]} for i, (h, d) in enumerate(walk)],
+        "stops": [{"order": i + 1, "leg_m": round(d, 1), **stops[h], **places[h]} for i, (h, d) in enumerate(walk)],
     }

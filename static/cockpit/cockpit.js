@@ -1,4 +1,4 @@
-// The cockpit page: summary with drill-down, trends, grid choropleth + heat cells, alerts, exports.
+// The cockpit page: summary with drill-down, trends, grid choropleth + heat cells, alerts, visit list, exports.
 // Every number comes from /api/v1/cockpit/* (the same JSON any client gets); every text from the page's config,
 // which the server fills from backend/translations. No CDN, no tile server unless one is configured.
 const config = JSON.parse(document.getElementById('cockpit-config').textContent);
@@ -58,7 +58,7 @@ function start() {
     document.body.dataset.loading = '1';
     try {
       await summary(); // first: it says where we are (the region and its level)
-      await Promise.all([trends(), map(), alerts()]);
+      await Promise.all([trends(), map(), alerts(), visits()]);
       exports();
       status('');
     } catch (err) {
@@ -213,6 +213,8 @@ function start() {
   const toMap = (geo) => (tiles ? gcoord.transform(geo, gcoord.WGS84, gcoord.GCJ02) : geo); // WGS84 → GCJ-02 here only
   window.menpaiCockpit = { state, charts, toMap }; // for the end-to-end test and the curious
 
+  let mapDrawn = false; // the geo component exists: a route can be laid on it
+
   async function map() {
     const measure = $('#grid-measure').value;
     const heat = $('#heat-measure').value;
@@ -221,7 +223,8 @@ function start() {
       api('cockpit/heatmap', { region: region(), measure: heat, cell: cellSize() }),
     ]);
     $('#suppressed').textContent = cells.suppressed.cells ? T('cockpit.page.suppressed', cells.suppressed) : '';
-    if (!grids.features.length) {
+    mapDrawn = grids.features.length > 0;
+    if (!mapDrawn) {
       charts.map.clear();
       return;
     }
@@ -250,6 +253,7 @@ function start() {
         },
         series: [
           {
+            id: 'grids',
             type: 'map',
             geoIndex: 0,
             name: T(`cockpit.measure.${measure}`),
@@ -257,6 +261,7 @@ function start() {
             tooltip: { formatter: (p) => `${p.data?.grid ?? p.name}: ${p.value ?? 0}` },
           },
           {
+            id: 'heat',
             type: 'heatmap',
             coordinateSystem: 'geo',
             name: T(`cockpit.measure.${heat}`),
@@ -264,6 +269,7 @@ function start() {
             pointSize: 10,
             blurSize: 10,
           },
+          ...routeSeries(),
         ],
       },
       true,
@@ -333,20 +339,140 @@ function start() {
     $('#alerts tbody').replaceChildren(...rows);
   }
 
+  // ---- the week's visit list (走访清单) of one grid worker of the region, in the API's walking order ------------
+  // Supervisors pick the worker (grouped by grid) among those of the region shown; a grid worker gets their own.
+  const visitCard = $('#visits-card');
+  const VISIT_COLUMNS = ['visit_order', 'address', 'visit_colour', 'visit_reasons', 'visit_days', 'visit_leg'];
+  let route = null; // the list shown ({start, stops}), drawn on the map
+  let visitAsk = 0; // only the latest request draws: a drill-down may overtake a slow answer
+
+  async function visits(reloadWorkers = true) {
+    if (!visitCard) return;
+    const ask = ++visitAsk;
+    route = null;
+    drawRoute();
+    visitState('loading', T('cockpit.page.visit_loading'));
+    try {
+      const select = $('#visit-worker');
+      if (select && reloadWorkers) {
+        const { workers } = await api('cockpit/visits/workers', { region: region() });
+        if (ask !== visitAsk) return;
+        workerOptions(select, workers);
+        if (!workers.length) return visitState('no_workers', T('cockpit.page.visit_no_workers'));
+      }
+      const v = await api('cockpit/visits', { worker: select?.value ?? '' });
+      if (ask !== visitAsk) return;
+      const grid = select?.selectedOptions[0]?.parentElement.label ?? config.user.region?.name ?? v.worker.grid;
+      const until = new Date(Date.parse(v.until) - 1).toISOString().slice(0, 10); // the week's last day
+      $('#visits-meta').textContent = T('cockpit.page.visit_summary', {
+        worker: v.worker.display_name, grid, until, n: v.stops.length, km: (v.total_m / 1000).toFixed(1),
+      });
+      if (!v.stops.length) return visitState('empty', T('cockpit.page.visit_empty'));
+      $('#visits tbody').replaceChildren(...v.stops.map(visitRow));
+      visitCard.dataset.state = 'ready';
+      route = v;
+      drawRoute();
+    } catch (err) {
+      if (ask === visitAsk) visitState('error', T('cockpit.page.visit_failed', { message: err.message }));
+    }
+  }
+
+  function workerOptions(select, workers) {
+    const keep = select.value;
+    const groups = new Map();
+    for (const w of workers) {
+      if (!groups.has(w.grid.code)) groups.set(w.grid.code, Object.assign(document.createElement('optgroup'), { label: w.grid.name }));
+      groups.get(w.grid.code).append(new Option(w.display_name, w.id));
+    }
+    select.replaceChildren(...groups.values());
+    if (workers.some((w) => String(w.id) === keep)) select.value = keep;
+    select.disabled = !workers.length;
+  }
+
+  function visitState(state, message) {
+    visitCard.dataset.state = state;
+    $('#visits thead').innerHTML = '<tr></tr>';
+    $('#visits thead tr').replaceChildren(...VISIT_COLUMNS.map((k) => cell('th', T(`cockpit.page.${k}`))));
+    if (state !== 'empty') $('#visits-meta').textContent = '';
+    const row = Object.assign(document.createElement('tr'), { innerHTML: `<td colspan="${VISIT_COLUMNS.length}"></td>` });
+    row.firstChild.textContent = message;
+    row.firstChild.className = state === 'error' ? 'error' : 'muted';
+    $('#visits tbody').replaceChildren(row);
+  }
+
+  function visitRow(stop) {
+    const row = document.createElement('tr');
+    row.dataset.house = stop.house.id;
+    row.dataset.colour = stop.house.colour;
+    const dot = Object.assign(document.createElement('span'), { className: 'dot', title: T(`cockpit.page.colour.${stop.house.colour}`) });
+    dot.style.background = COLOURS[stop.house.colour] ?? '#999';
+    const colour = cell('td', '');
+    colour.append(dot);
+    const reasons = cell('td', '');
+    reasons.append(...stop.reasons.map((r) => Object.assign(cell('div', r.text), { title: T(`cockpit.kind.${r.kind}`) })));
+    row.append(
+      cell('td', stop.order),
+      cell('td', `${stop.house.address} ${stop.house.unit_label || ''}`.trim()),
+      colour,
+      reasons,
+      cell('td', stop.days_since_visit ?? '–'),
+      cell('td', Math.round(stop.leg_m)),
+    );
+    return row;
+  }
+
+  function routeSeries() {
+    // The walk from the start (the grid's centre) through the stops, numbered, on the grid map.
+    if (!route?.stops.length) return [];
+    const stops = route.stops.map((s) => [...toMap([s.lon, s.lat]), s.order]);
+    const start = toMap([route.start.lon, route.start.lat]);
+    return [
+      {
+        id: 'route',
+        type: 'lines',
+        coordinateSystem: 'geo',
+        polyline: true,
+        silent: true,
+        name: T('cockpit.page.visit_route'),
+        lineStyle: { color: '#0f172a', width: 2, opacity: 0.8, type: 'dashed' },
+        data: [{ coords: [start, ...stops.map(([x, y]) => [x, y])] }],
+      },
+      {
+        id: 'stops',
+        type: 'scatter',
+        coordinateSystem: 'geo',
+        name: T('cockpit.page.visits'),
+        symbolSize: 18,
+        itemStyle: { color: '#0f172a' },
+        label: { show: true, formatter: (p) => p.value[2], color: '#fff', fontSize: 10 },
+        tooltip: { formatter: (p) => `${p.value[2]}. ${route.stops[p.dataIndex].house.address}` },
+        data: stops,
+      },
+    ];
+  }
+
+  function drawRoute() {
+    if (!mapDrawn) return;
+    charts.map.setOption({ series: [{ id: 'grids' }, { id: 'heat' }, ...routeSeries()] }, { replaceMerge: ['series'] });
+  }
+
   function exports() {
     const format = $('#export-format').value;
     const kind = $('#alert-kind').value;
+    const worker = $('#visit-worker')?.value ?? '';
     const urls = {
       alerts: ['cockpit/alerts', { region: region(), kind, format }],
       houses: ['houses', { region: region(), format }],
       tenants: ['cockpit/tenants', { region: region(), format }],
+      visits: ['cockpit/visits', { worker, format }],
     };
     for (const link of document.querySelectorAll('[data-export]')) {
-      const [path, params] = urls[link.dataset.export];
+      const [path, shared] = urls[link.dataset.export];
+      const params = { ...shared, format: link.dataset.format || shared.format };
       const query = new URLSearchParams({ ...params, lang: config.lang });
       for (const [k, v] of [...query]) if (!v) query.delete(k);
       link.href = `/api/v1/${path}?${query}`;
-      link.download = `${link.dataset.export}.${format}`;
+      link.download = `${link.dataset.export}.${params.format}`;
     }
   }
 
@@ -366,6 +492,7 @@ function start() {
   }
   $('#alert-kind').addEventListener('change', () => alerts().then(exports));
   $('#export-format').addEventListener('change', exports);
+  $('#visit-worker')?.addEventListener('change', () => visits(false).then(exports));
   $('#logout').addEventListener('click', async () => {
     const me = await api('me');
     await fetch('/api/v1/auth/logout', {
