@@ -27,20 +27,25 @@ class AuditEvent(db.Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-def record(action, *, actor=None, target=None, target_type=None, target_id=None, region_code=None, **details):
-    """Append one audit event to the current transaction; the caller commits."""
+def values(action, *, actor=None, target=None, target_type=None, target_id=None, region_code=None, **details) -> dict:
+    """The columns of one audit event but its time (the row's default: when it is written)."""
     if target is not None:
         target_type = target_type or target.__tablename__
         target_id = target_id or getattr(target, "code", None) or target.id
-    event = AuditEvent(
-        action=action,
-        actor_id=getattr(actor, "id", None),
-        actor_role=getattr(actor, "role", None),
-        target_type=target_type,
-        target_id=None if target_id is None else str(target_id),
-        region_code=region_code,
-        ip=request.remote_addr if has_request_context() else None,
-        details=details,
-    )
+    return {
+        "action": action,
+        "actor_id": getattr(actor, "id", None),
+        "actor_role": getattr(actor, "role", None),
+        "target_type": target_type,
+        "target_id": None if target_id is None else str(target_id),
+        "region_code": region_code,
+        "ip": request.remote_addr if has_request_context() else None,
+        "details": details,
+    }
+
+
+def record(action, **fields):
+    """Append one audit event to the current transaction; the caller commits."""
+    event = AuditEvent(**values(action, **fields))
     db.session.add(event)
     return event

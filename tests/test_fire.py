@@ -146,7 +146,7 @@ def test_the_ladder_from_order_to_shut_down_and_back(app, houses, login_as, make
     penalty = next(n for n in officer.client.get("/api/v1/notices").get_json()["notices"] if n["kind"] == "penalty")
     officer.post(f"/api/v1/notices/{penalty['id']}/close", json={"outcome": "resolved"})
     assert client_colour(app, token) == "green"
-    timeline = officer.client.get(f"/api/v1/houses/{house}").get_json()["timeline"]
+    timeline = officer.client.get(f"/api/v1/houses/{house}/timeline").get_json()["events"]
     steps = {(e["kind"], e.get("notice_id")) for e in timeline}
     assert {
         ("notice", order["id"]),

@@ -155,6 +155,7 @@ MATRIX = {
     "api.house_list": ("GET", lambda c, t: "/api/v1/houses", None, only(*HOUSE_READERS, outside="hidden")),
     "api.house_card_by_scan": ("GET", lambda c, t: f"/api/v1/doorplates/{c.token(t)}/card", None, only(*HOUSE_READERS)),
     "api.house_detail": ("GET", lambda c, t: f"/api/v1/houses/{c.house[t]}", None, only(*HOUSE_READERS)),
+    "api.house_timeline": ("GET", lambda c, t: f"/api/v1/houses/{c.house[t]}/timeline", None, only(*HOUSE_READERS)),
     "api.house_withdraw": ("POST", lambda c, t: f"/api/v1/houses/{c.declared[t]}/withdraw", None, only("landlord")),
     "api.task_list": ("GET", lambda c, t: "/api/v1/tasks", None, only("grid_worker", outside="hidden")),
     "api.task_verify": (

@@ -21,6 +21,7 @@ from backend.houses.models import House
 from backend.types import utcnow
 
 ENGINE_KEY = "menpai.scan_engine"
+DURABLE_KEY = "menpai.durable_engine"
 LOG_KEY = "menpai.scan_log"
 CACHE_KEY = "menpai.page_cache"
 
@@ -71,6 +72,32 @@ def _engine():
     return engine
 
 
+def _durable_engine():
+    """Autocommit with the server's synchronous commit: a statement's effect is on disk when it returns."""
+    engine = current_app.extensions.get(DURABLE_KEY)
+    if engine is None:
+        engine = create_engine(current_app.config["SQLALCHEMY_DATABASE_URI"], isolation_level="AUTOCOMMIT", pool_size=1)
+        current_app.extensions[DURABLE_KEY] = engine
+    return engine
+
+
+def write(sql: str, params: dict) -> None:
+    """One prepared statement committed durably before this returns (an audit event on a fast path)."""
+    for attempt in (1, 2):
+        raw = _durable_engine().raw_connection()
+        try:
+            raw.driver_connection.execute(sql, params, prepare=True)
+            return
+        except psycopg.OperationalError:
+            raw.invalidate()
+            if attempt == 2:
+                raise
+            # The pooled connection had gone away (server restart): once more on a fresh one. Should the first
+            # try have committed after all, the event is there twice: an audit log may over-record, never lose.
+        finally:
+            raw.close()
+
+
 def _log() -> scanlog.ScanLog:
     log = current_app.extensions.get(LOG_KEY)
     if log is None:
@@ -119,17 +146,18 @@ def dispose(app) -> None:
     log = app.extensions.pop(LOG_KEY, None)
     if log is not None:
         log.close()
-    engine = app.extensions.pop(ENGINE_KEY, None)
-    if engine is not None:
-        engine.dispose()
+    for key in (ENGINE_KEY, DURABLE_KEY):
+        engine = app.extensions.pop(key, None)
+        if engine is not None:
+            engine.dispose()
 
 
-def _run(params) -> list[dict]:
+def _run(sql, params, names) -> list[dict]:
     # Straight from the pool, no Connection wrapper and no pre-ping round trip: this is the hot path.
     raw = _engine().raw_connection()
     try:
         # Tuples in the compiled column order (building psycopg's column descriptions costs more than the rows).
-        rows = [dict(zip(NAMES, row, strict=True)) for row in raw.driver_connection.execute(SQL, params, prepare=True)]
+        rows = [dict(zip(names, row, strict=True)) for row in raw.driver_connection.execute(sql, params, prepare=True)]
     except psycopg.OperationalError:
         raw.invalidate()
         raise
@@ -138,17 +166,26 @@ def _run(params) -> list[dict]:
     return rows
 
 
-def scan(plate_id: int, version: int, channel: str, user_id=None, role=None) -> tuple[str, PlateView | None]:
-    """(result, plate) and the scan row queued; ("unknown", None) with nothing queued if no such plate."""
-    params = {**DEFAULTS, "plate_id": plate_id, "version": version}
+def fetch(sql: str, params: dict, names: list[str]) -> list[dict]:
+    """Rows of one prepared read-only statement as dicts, on this process's autocommit connection."""
     try:
-        rows = _run(params)
+        return _run(sql, params, names)
     except psycopg.OperationalError:
-        rows = _run(params)  # the pooled connection had gone away (server restart): once more on a fresh one
+        return _run(sql, params, names)  # the pooled connection had gone away (server restart): once more
+
+
+def read(plate_id: int, version: int) -> tuple[str, PlateView | None]:
+    """(result, plate) for a verified token, nothing recorded; ("unknown", None) if no such plate."""
+    rows = fetch(SQL, {**DEFAULTS, "plate_id": plate_id, "version": version}, NAMES)
     if not rows:
         return "unknown", None
     notices = tuple(NoticeView(r["kind"], r["notice_status"], r["title"], r["deadline"]) for r in rows if r["kind"])
-    plate = PlateView(**{f: rows[0][f] for f in FIELDS}, notices=notices)
-    result = rows[0]["result"]
-    record(plate.id, version, result, channel, user_id, role)
+    return rows[0]["result"], PlateView(**{f: rows[0][f] for f in FIELDS}, notices=notices)
+
+
+def scan(plate_id: int, version: int, channel: str, user_id=None, role=None) -> tuple[str, PlateView | None]:
+    """(result, plate) and the scan row queued; ("unknown", None) with nothing queued if no such plate."""
+    result, plate = read(plate_id, version)
+    if plate is not None:
+        record(plate.id, version, result, channel, user_id, role)
     return result, plate

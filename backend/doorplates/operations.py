@@ -131,7 +131,10 @@ def record_scan(resolution: Resolution, channel: str, user=None, lon=None, lat=N
     if signed_in and lon is not None and lat is not None:
         values["point"] = point(lon, lat)
     db.session.execute(insert(Scan.__table__).values(**values))
-    if resolution.result != "ok":
-        current_app.logger.warning(
-            "doorplate scan %s via %s (plate %s)", resolution.result, channel, values["doorplate_id"]
-        )
+    warn_unless_ok(resolution.result, channel, values["doorplate_id"])
+
+
+def warn_unless_ok(result: str, channel: str, doorplate_id: int | None) -> None:
+    """A scan of a tampered, replaced or unknown plate goes to the log as well."""
+    if result != "ok":
+        current_app.logger.warning("doorplate scan %s via %s (plate %s)", result, channel, doorplate_id)

@@ -1,6 +1,7 @@
 """Houses: declare (landlord), my houses, scoped lists with filters, the house card, withdraw."""
 
 import re
+from datetime import UTC, datetime
 
 from flask import request
 from flask_login import current_user
@@ -9,14 +10,17 @@ from sqlalchemy import exists, func, select
 from backend.addresses.models import Address
 from backend.addresses.text import normalise
 from backend.api import int_arg, json_body, route
-from backend.auth.scope import require_in_scope, scope_filter
+from backend.auth.scope import in_scope, require_in_scope, scope_filter
 from backend.cockpit import export
+from backend.doorplates import fastscan, keys
+from backend.doorplates import token as tokens
 from backend.doorplates.api import problem, scan_position
 from backend.doorplates.models import Doorplate
-from backend.doorplates.operations import record_scan, resolve_token
+from backend.doorplates.operations import Resolution, record_scan, resolve_token, warn_unless_ok
 from backend.doorplates.token import short_code
 from backend.errors import NotFound, ValidationError
 from backend.extensions import db
+from backend.houses import fastcard, timeline
 from backend.houses.card import house_card
 from backend.houses.colour import COLOURS, colour_expr
 from backend.houses.models import STATUSES, House
@@ -30,17 +34,17 @@ LIST_ROLES = ("landlord", "grid_worker", "fire_officer", "police", "supervisor",
 HOUSE_READERS = LIST_ROLES
 
 
+def may_see(user, scope_code: str, landlord_id: int | None) -> bool:
+    """A house's card is for its landlord and for staff in scope."""
+    if user.role == "landlord":
+        return landlord_id == user.id
+    return user.is_staff and in_scope(user, scope_code)
+
+
 def visible_house(house_id: int) -> House:
-    """The house if the current user may see its card: its landlord, or staff in scope; else 404."""
+    """The house if the current user may see its card, else 404."""
     house = db.session.get(House, house_id)
-    if house is None:
-        raise NotFound()
-    if current_user.role == "landlord":
-        if house.landlord_id != current_user.id:
-            raise NotFound()
-    elif current_user.is_staff:
-        require_in_scope(current_user, house.scope_code)
-    else:
+    if house is None or not may_see(current_user, house.scope_code, house.landlord_id):
         raise NotFound()
     return house
 
@@ -179,7 +183,7 @@ def _export_rows(query):
 
 @route(
     "/houses/<int:house_id>",
-    summary="The house card: status, colour, doorplate, capacity, masked occupants, timeline",
+    summary="The house card: status, colour, doorplate, capacity, masked occupants (the timeline: /timeline)",
     tag="houses",
     roles=LIST_ROLES,
     response="HouseCard",
@@ -217,6 +221,11 @@ def house_withdraw(house_id):
     errors=(404, 410),
 )
 def house_card_by_scan(token):
+    tok = tokens.verify(token, keys.signing_keys())
+    if tok is not None and fastscan.available() and scan_position() == (None, None):
+        card = _fast_card_by_scan(tok)
+        if card is not None:
+            return card
     found = resolve_token(token)
     record_scan(found, "api", current_user, *scan_position())
     if found.result != "ok":
@@ -225,3 +234,54 @@ def house_card_by_scan(token):
     card = house_card(visible_house(found.plate.house_id), current_user, found.plate)
     db.session.commit()
     return card
+
+
+def _fast_card_by_scan(tok):
+    """PostgreSQL, no position sent: two prepared reads, the scan row buffered as the landing page's are, and
+    the audit event of the masked read committed (synchronously, on its own) before the answer. None: no such
+    plate."""
+    result, plate = fastscan.read(tok.plate_id, tok.version)
+    if plate is None:
+        return None  # the general path records and answers it
+    scanned = (plate.id, tok.version, result, "api", current_user.id, current_user.role)
+    if result != "ok":
+        fastscan.record(*scanned)
+        warn_unless_ok(result, "api", plate.id)
+        problem(Resolution(result, plate, tok.version))
+    if not may_see(current_user, plate.scope_code, plate.landlord_id):
+        raise NotFound()  # no scan row, as on the general path (its transaction is rolled back)
+    card = fastcard.house_card(plate, current_user)  # the audit event of its masked read is committed by now
+    fastscan.record(*scanned)  # after the read, which counted it
+    return card
+
+
+@route(
+    "/houses/<int:house_id>/timeline",
+    summary="A house's timeline, newest first, a page at a time: declared, visits, check-ins, notices, scans …",
+    tag="houses",
+    roles=LIST_ROLES,
+    params=[
+        ("before", "string", False, "an ISO 8601 instant: only older events (the previous page's next_before)"),
+        ("limit", "integer", False, "1–200, default 50 (a page runs on to the end of a tie)"),
+        ("scans", "boolean", False, "0: leave the scans out"),
+    ],
+    response="HouseTimeline",
+    errors=(400, 404),
+)
+def house_timeline(house_id):
+    house = visible_house(house_id)
+    limit, scans = int_arg("limit", 50, 1, 200), request.args.get("scans") not in ("0", "false")
+    events, next_before = timeline.page(house, _before(), limit, scans)
+    return {"events": events, "next_before": next_before}
+
+
+def _before() -> datetime | None:
+    """?before= as an aware instant (UTC when no offset is given), or None."""
+    raw = request.args.get("before")
+    if not raw:
+        return None
+    try:
+        at = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(fields={"before": "error.not_date"}) from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)

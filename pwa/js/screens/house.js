@@ -1,5 +1,6 @@
 // A house's record for staff in scope (GET /houses/{id}: occupants masked, the read audited): colour, status,
-// plate, capacity, open obligations and notices, the latest steps of its timeline; a fire officer's actions.
+// plate, capacity, open obligations and notices, the latest steps of its timeline (GET /houses/{id}/timeline);
+// a fire officer's actions.
 import { api } from '../api.js';
 import { h, show, showFieldErrors } from '../dom.js';
 import { formatTime, t } from '../i18n.js';
@@ -63,7 +64,11 @@ async function officerNotices(houseId) {
 
 export async function houseScreen(ctx, id) {
   show(h('p', { class: 'muted' }, t('app.loading')));
-  const card = await api(`/api/v1/houses/${id}`);
+  // The timeline is its own paged read: only its latest steps, scans left out.
+  const [card, timeline] = await Promise.all([
+    api(`/api/v1/houses/${id}`),
+    api(`/api/v1/houses/${id}/timeline?limit=${TIMELINE_SHOWN}&scans=0`),
+  ]);
   const officer = ctx.session.user.role === 'fire_officer';
   // A grid worker at a house still awaiting its visit: the verification form, one tap away.
   const task = ctx.session.user.role === 'grid_worker'
@@ -97,7 +102,7 @@ export async function houseScreen(ctx, id) {
         ? revealButton(p)
         : h('li', {}, [p.name, p.room, p.phone].filter(Boolean).join(' · ')))))] : null,
     h('h2', {}, t('staff.timeline')),
-    h('ul', { class: 'list timeline' }, card.timeline.filter((e) => e.kind !== 'scan').slice(0, TIMELINE_SHOWN).map((e) =>
+    h('ul', { class: 'list timeline' }, timeline.events.slice(0, TIMELINE_SHOWN).map((e) =>
       h('li', {}, h('span', { class: 'muted' }, formatTime(Date.parse(e.at))), ' ', eventText(e)))),
   );
 }
