@@ -39,10 +39,17 @@ DOORPLATE_KEY_ID = None
 SCAN_FLUSH_SECONDS = 0.25
 SCAN_BUFFER_ROWS = 500
 SCAN_BUFFER_MAX = 100_000
+# The audit events of masked reads on the house card's fast path (PostgreSQL) are written the same way, every this
+# many seconds, committed synchronously; never dropped (houses/fastcard.py). 0: at once.
+READ_AUDIT_FLUSH_SECONDS = 0.2
 # Rendered landing pages of doors scanned again, per process (PostgreSQL: dropped on the database's NOTIFY when the
 # house changes; see doorplates/pagecache.py). Entries per process, and the most seconds one is kept. 0: no cache.
 LANDING_CACHE_ENTRIES = 20_000
 LANDING_CACHE_SECONDS = 300
+# The same cache holds the house card of a staff scan (per plate, with the landing pages' entries), and signed-in
+# sessions (dropped on NOTIFY menpai_sessions when revoked, or when the user or a region changes; kept at most
+# LANDING_CACHE_SECONDS): sessions per process. 0: every signed-in request reads its session from the database.
+SESSION_CACHE_ENTRIES = 10_000
 
 # A CJK font for the Chinese address on printed plates; unset: found with fc-match / the usual Debian paths.
 DOORPLATE_FONT = None

@@ -22,9 +22,11 @@ TEST_CONFIG = {
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     # Scan rows written before the response returns, so a test can count them (test_scanlog covers the batches).
     "SCAN_FLUSH_SECONDS": 0,
+    "READ_AUDIT_FLUSH_SECONDS": 0,
     # A page cache dropped by asynchronous notifications would make "change, then read" tests racy; test_pagecache
     # turns it on and waits for the notification where it must.
     "LANDING_CACHE_ENTRIES": 0,
+    "SESSION_CACHE_ENTRIES": 0,
     # The cockpit fixtures put events on UTC midnights; test_cockpit_days cuts the same events in Asia/Shanghai,
     # the default.
     "COCKPIT_TIMEZONE": "UTC",

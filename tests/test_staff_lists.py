@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from PIL import Image
 from sqlalchemy import func, select
 
+from backend.doorplates import fastscan
 from backend.extensions import db
 
 GRID = "330326100001001"
@@ -93,6 +94,23 @@ def test_grid_houses_show_the_last_visit_once_verified_with_photos(app, houses, 
 
     with app.app_context():
         assert db.session.get(Photo, photo).verification_id == visit.get_json()["id"]
+
+
+def test_the_house_list_shows_a_field_scan_as_the_last_visit_and_a_landlords_scan_not(app, houses, login_as):
+    house = houses.add("A1-1")
+    token = houses.plate(house)[0]
+    worker, landlord = login_as("grid_worker", GRID), login_as("landlord", username="landlord-visit")
+
+    def visited():
+        [row] = worker.client.get("/api/v1/houses").get_json()["houses"]
+        return row["last_visit_at"]
+
+    assert visited() is None
+    assert landlord.client.get(f"/api/v1/doorplates/{token}").status_code == 200  # not a field visit
+    assert visited() is None
+    assert worker.client.get(f"/api/v1/doorplates/{token}").status_code == 200
+    fastscan.flush(app)
+    assert visited() is not None
 
 
 def test_an_officers_open_notices_carry_the_address_soonest_first_and_mine_filters_by_issuer(app, houses, login_as):

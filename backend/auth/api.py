@@ -1,6 +1,6 @@
 """Log in and out, the current user, sessions."""
 
-from flask import request
+from flask import request, session
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -63,6 +63,7 @@ def login():
     start_session(user, request.remote_addr, request.user_agent.string)
     db.session.commit()
     login_user(user)
+    session.pop("_id", None)  # Flask-Login's client fingerprint: unused without session protection (auth/__init__)
     return me_json(user)
 
 

@@ -2,11 +2,12 @@
 
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from backend import audit
@@ -120,15 +121,51 @@ def start_session(user: User, ip: str | None, user_agent: str | None) -> str:
     return key
 
 
-def load_session(key: str) -> User | None:
-    """The user of a live (not revoked, not expired) session key, with the session attached."""
-    # Every signed-in request starts here: session, user and scope region in one query (the region's boundary,
-    # a township-sized polygon, is not needed to check a scope).
-    sess = db.session.scalar(
+def _session_query(key_hash: str):
+    # Session, user and scope region in one query (the region's boundary, a township-sized polygon, is not needed
+    # to check a scope).
+    return (
         select(UserSession)
         .options(joinedload(UserSession.user).joinedload(User.region).defer(Region.boundary))
-        .where(UserSession.key_hash == hash_key(key))
+        .where(UserSession.key_hash == key_hash)
     )
+
+
+def _cached_session(key_hash: str) -> UserSession | None:
+    """PostgreSQL with SESSION_CACHE_ENTRIES: the session from this process's cache (pagecache.py: dropped on
+    NOTIFY when the session, its user or a region changes), its user merged into the request's ORM session without
+    a query; on a miss, read on its own connection and kept. The session row itself stays detached: requests only
+    read it (its id, its CSRF token), and a read request its user too (load_session). None: no such session."""
+    from backend.doorplates import fastscan, pagecache
+
+    cache = fastscan.page_cache()
+    if cache is None or not cache.max_sessions:
+        return db.session.scalar(_session_query(key_hash))
+    signed = cache.session(key_hash)
+    if signed is None:
+        epoch = cache.session_epoch
+        with Session(db.engine) as own:  # closed: the objects come out detached, loaded
+            record = own.scalar(_session_query(key_hash))
+        if record is None:
+            return None
+        signed = pagecache.Signed(record.id, record.user_id, time.monotonic(), record)
+        cache.keep_session(key_hash, signed, epoch)
+    return signed.record
+
+
+def _forget_sessions(user_id: int) -> None:
+    """Drop a user's sessions from this process's cache now; other processes drop them on the notification."""
+    from backend.doorplates import fastscan
+
+    cache = fastscan.page_cache()
+    if cache is not None:
+        cache.invalidate_sessions(f"u{user_id}")
+
+
+def load_session(key: str) -> User | None:
+    """The user of a live (not revoked, not expired) session key, with the session attached."""
+    # Every signed-in request starts here.
+    sess = _cached_session(hash_key(key))
     now = utcnow()
     if sess is None or sess.revoked_at is not None or sess.expires_at <= now or not sess.user.active:
         return None
@@ -136,8 +173,13 @@ def load_session(key: str) -> User | None:
         # Its own short transaction: the request's transaction belongs to the view.
         with db.engine.begin() as conn:
             conn.execute(update(UserSession).where(UserSession.id == sess.id).values(last_seen_at=now))
-    sess.user.session, sess.user.session_key = sess, key
-    return sess.user
+    user = sess.user
+    if request.method not in ("GET", "HEAD") and sess not in db.session:
+        # A cached user is shared by this process's requests and belongs to no ORM session; a write may hang new
+        # rows on it, so it gets a copy in the request's session (no query). A read uses it as it is.
+        user = db.session.merge(user, load=False)
+    user.session, user.session_key = sess, key
+    return user
 
 
 def revoke_sessions(user: User, reason: str, actor=None, only=None) -> int:
@@ -146,5 +188,6 @@ def revoke_sessions(user: User, reason: str, actor=None, only=None) -> int:
     if only is not None:
         stmt = stmt.where(UserSession.id == only.id)
     count = db.session.execute(stmt.values(revoked_at=utcnow(), revoked_reason=reason)).rowcount
+    _forget_sessions(user.id)
     audit.record("session.revoke", actor=actor or user, target=user, target_id=user.id, reason=reason, count=count)
     return count

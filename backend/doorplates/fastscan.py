@@ -7,6 +7,8 @@ read-only statement on an autocommit connection (prepared once per connection), 
 anything). Its result must equal the general path's, which tests/test_doorplate_landing.py checks on PostGIS.
 """
 
+import json
+
 import psycopg
 from flask import current_app
 from sqlalchemy import BigInteger, Integer, and_, bindparam, case, create_engine, or_, select
@@ -23,6 +25,8 @@ from backend.types import utcnow
 ENGINE_KEY = "menpai.scan_engine"
 DURABLE_KEY = "menpai.durable_engine"
 LOG_KEY = "menpai.scan_log"
+AUDIT_KEY = "menpai.read_audit_log"
+AUDIT_COLUMNS = ("at", "actor_id", "actor_role", "action", "target_type", "target_id", "region_code", "ip", "details")
 CACHE_KEY = "menpai.page_cache"
 
 
@@ -112,17 +116,45 @@ def _log() -> scanlog.ScanLog:
     return log
 
 
+def _audit_log() -> scanlog.ScanLog:
+    log = current_app.extensions.get(AUDIT_KEY)
+    if log is None:
+        config = current_app.config
+        log = scanlog.ScanLog(
+            scanlog.conninfo(config["SQLALCHEMY_DATABASE_URI"]),
+            flush_seconds=config["READ_AUDIT_FLUSH_SECONDS"],
+            max_rows=config["SCAN_BUFFER_ROWS"],
+            max_buffered=0,  # never dropped
+            copy_sql=f"COPY audit_events ({', '.join(AUDIT_COLUMNS)}) FROM STDIN",
+            what="audit",
+            options="",  # the server's synchronous commit: a written batch is on disk
+        )
+        current_app.extensions[AUDIT_KEY] = log
+    return log
+
+
+def audit_read(event: dict, sql: str) -> None:
+    """Queue the audit event of a masked read (scanlog.py); written synchronously by `sql` instead while the
+    writer's last try failed, so an outage fails the read rather than losing its event."""
+    log = _audit_log()
+    if log.failing:
+        write(sql, {**event, "details": json.dumps(event["details"])})
+        return
+    log.add(tuple(json.dumps(event["details"]) if c == "details" else event[c] for c in AUDIT_COLUMNS))
+
+
 def page_cache():
-    """This process's cache of rendered pages, or None (SQLite, or LANDING_CACHE_ENTRIES = 0)."""
+    """This process's cache of pages, cards and sessions, or None (SQLite, or both sizes 0)."""
     cache = current_app.extensions.get(CACHE_KEY)
     if cache is None:
         config = current_app.config
-        if not config["LANDING_CACHE_ENTRIES"] or not available():
+        if not (config["LANDING_CACHE_ENTRIES"] or config["SESSION_CACHE_ENTRIES"]) or not available():
             return None
         cache = pagecache.PageCache(
             scanlog.conninfo(config["SQLALCHEMY_DATABASE_URI"]),
             max_entries=config["LANDING_CACHE_ENTRIES"],
             max_seconds=config["LANDING_CACHE_SECONDS"],
+            max_sessions=config["SESSION_CACHE_ENTRIES"],
         )
         current_app.extensions[CACHE_KEY] = cache
     return cache
@@ -134,7 +166,10 @@ def record(doorplate_id: int, version: int, result: str, channel: str, user_id=N
 
 
 def flush(app) -> int:
-    """Write the buffered scan rows now (tests, benchmarks)."""
+    """Write the buffered scan rows and read audit events now (tests, benchmarks); the scan rows written."""
+    audit = app.extensions.get(AUDIT_KEY)
+    if audit:
+        audit.flush()
     log = app.extensions.get(LOG_KEY)
     return log.flush() if log else 0
 
@@ -143,9 +178,10 @@ def dispose(app) -> None:
     cache = app.extensions.pop(CACHE_KEY, None)
     if cache is not None:
         cache.stop()
-    log = app.extensions.pop(LOG_KEY, None)
-    if log is not None:
-        log.close()
+    for key in (AUDIT_KEY, LOG_KEY):
+        log = app.extensions.pop(key, None)
+        if log is not None:
+            log.close()
     for key in (ENGINE_KEY, DURABLE_KEY):
         engine = app.extensions.pop(key, None)
         if engine is not None:

@@ -7,6 +7,11 @@ SCAN_BUFFER_ROWS rows) on its own autocommit connection, and once more when the 
 path had with synchronous_commit=off. A failed COPY keeps the rows and tries again; past SCAN_BUFFER_MAX rows the
 oldest are dropped and counted in the log, so a database outage never grows a worker without bound.
 With SCAN_FLUSH_SECONDS = 0 (the tests) every row is written before the request returns.
+
+The same class buffers the audit events of masked reads on the house card's fast path (houses/fastcard.py), with
+two differences: its COPY commits synchronously (an event is on disk once its batch is written), and it never
+drops: while its last write failed it says so (`failing`) and the card writes its event synchronously instead, so
+a card is only answered when its event is written or queued behind a working writer.
 """
 
 import atexit
@@ -28,15 +33,27 @@ Row = tuple[datetime, int | None, int | None, str, str, int | None, str | None]
 class ScanLog:
     """A per-process buffer of scan rows and the thread that writes them."""
 
-    def __init__(self, conninfo: str, flush_seconds: float, max_rows: int, max_buffered: int):
+    def __init__(
+        self,
+        conninfo: str,
+        flush_seconds: float,
+        max_rows: int,
+        max_buffered: int,
+        copy_sql: str = COPY_SQL,
+        what: str = "scan",
+        options: str = "-c synchronous_commit=off",
+    ):
         self.conninfo, self.flush_seconds = conninfo, flush_seconds
         self.max_rows, self.max_buffered = max_rows, max_buffered
+        self.copy_sql, self.what, self.options = copy_sql, what, options
+        self.failing = False  # the last write failed
         self.rows: list[Row] = []
         self.dropped = 0
         self.lock = threading.Lock()
         self.wake = threading.Event()
         self.write_lock = threading.Lock()  # one COPY at a time: the thread's and a synchronous flush()
         self.conn: psycopg.Connection | None = None
+        self.conn_pid = None  # the process that opened it
         self.pid = None  # the process whose thread runs; after a fork the child starts its own
         self.closed = False
 
@@ -61,12 +78,14 @@ class ScanLog:
             try:
                 self._copy(batch)
             except psycopg.Error:
-                log.exception("writing %d scan rows failed; kept for the next try", len(batch))
+                log.exception("writing %d %s rows failed; kept for the next try", len(batch), self.what)
+                self.failing = True
                 self._close_conn()
                 with self.lock:
                     self.rows[:0] = batch
                     self._cap()
                 return 0
+            self.failing = False
             return len(batch)
 
     def close(self) -> None:
@@ -78,17 +97,18 @@ class ScanLog:
 
     def _copy(self, batch: list[Row]) -> None:
         if self.conn is None or self.conn.closed:
-            self.conn = psycopg.connect(self.conninfo, autocommit=True, options="-c synchronous_commit=off")
-        with self.conn.cursor() as cur, cur.copy(COPY_SQL) as copy:
+            self.conn = psycopg.connect(self.conninfo, autocommit=True, options=self.options)
+            self.conn_pid = os.getpid()
+        with self.conn.cursor() as cur, cur.copy(self.copy_sql) as copy:
             for row in batch:
                 copy.write_row(row)
 
     def _cap(self) -> None:
         extra = len(self.rows) - self.max_buffered
-        if extra > 0:
+        if extra > 0 and self.max_buffered:
             del self.rows[:extra]
             self.dropped += extra
-            log.error("scan buffer full: dropped the %d oldest rows (%d in all)", extra, self.dropped)
+            log.error("%s buffer full: dropped the %d oldest rows (%d in all)", self.what, extra, self.dropped)
 
     def _close_conn(self) -> None:
         if self.conn is not None:
@@ -102,8 +122,10 @@ class ScanLog:
         with self.lock:
             if self.pid == os.getpid():
                 return
-            self.pid, self.conn = os.getpid(), None  # a forked child must not share the parent's socket
-            threading.Thread(target=self._run, name="menpai-scanlog", daemon=True).start()
+            self.pid = os.getpid()
+            if self.conn is not None and self.conn_pid != self.pid:
+                self.conn = None  # a forked child must not share the parent's socket
+            threading.Thread(target=self._run, name=f"menpai-{self.what}log", daemon=True).start()
             atexit.register(self.close)
 
     def _run(self) -> None:

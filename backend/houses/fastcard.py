@@ -1,13 +1,23 @@
 """PostgreSQL's path for the house card at the door: one prepared read-only statement (house details, printed-at,
 open obligations, scan count and the occupants' sealed fields as JSON arrays) instead of five, on the scan path's
 autocommit connection; the people masked here, on the server, as on every path; the audit event of that read
-written by one prepared INSERT that is committed, synchronously, before the card is returned — the same row the
-ORM path adds to its transaction (vault.read_event), without the ORM's flush and commit around it.
+queued for this process's audit writer, which COPYs the events every READ_AUDIT_FLUSH_SECONDS with a synchronous
+commit (scanlog.py) — the same row the ORM path adds to its transaction (vault.read_event). A hard crash (SIGKILL,
+power) may lose that fraction of a second of read events; while the writer cannot write, each event is written
+synchronously before the card is answered, so a database outage fails the read instead.
+
+What the reads return is kept in this process's page cache (`Entry`, key ('card', plate id)) and dropped the moment
+the database notifies a change to the house, its plate, notices, obligations, tenancies or their people
+(pagecache.py): a door scanned again costs no read, only its audit event. Its `scans_total` is the count when the
+entry was read plus the scans this process has recorded on it since (other processes' are seen at the next read,
+LANDING_CACHE_SECONDS at the most).
 """
 
-import json
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from datetime import date
 
+from flask import Response, current_app
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -32,6 +42,21 @@ class Sealed:
     name_enc: str
     id_number_enc: str
     phone_enc: str
+
+
+@dataclass
+class Entry:
+    """A card's reads, cached: the plate as scanned, the house details, obligations, tenants and masked people."""
+
+    house_id: int
+    day: date
+    stored: float
+    view: PlateView
+    details: dict
+    tenants: list
+    people: dict
+    scans: list = field(default_factory=lambda: [0])  # the count at the read, plus this process's since
+    body: str | None = None  # the card's JSON but scans_total, from its second character: encoded once
 
 
 def _statement():
@@ -101,12 +126,24 @@ AUDIT_SQL = str(
 ).removesuffix(" RETURNING audit_events.id")
 
 
-def house_card(view: PlateView, actor) -> dict:
-    """The card of the plate a scan just read; its scan row is queued after this read, so it is counted here."""
+def read(view: PlateView, today: date) -> Entry:
+    """The card's reads for the plate a scan just read (its scan row is queued after this, so not counted)."""
     (row,) = fastscan.fetch(SQL, {**DEFAULTS, "house_id": view.house_id}, NAMES)
     tenants = [(*t[:5], Sealed(*t[5:])) for t in row["tenants"] or ()]
     people = mask(p for *_, p in tenants)
-    if people:
-        event = read_event(people, actor, card.why(view.house_id))
-        fastscan.write(AUDIT_SQL, {**event, "at": utcnow(), "details": json.dumps(event["details"])})
-    return card.assemble(view, row, row["obligations"] or [], row["scans_total"] + 1, tenants, people)
+    return Entry(view.house_id, today, time.monotonic(), view, row, tenants, people, [row["scans_total"]])
+
+
+def house_card(entry: Entry, actor) -> Response:
+    """The card as the JSON answer, this scan counted, the audit event of the masked read queued
+    (fastscan.audit_read). The rest of the card is encoded once per entry: only the count is new."""
+    if entry.people:
+        event = read_event(entry.people, actor, card.why(entry.house_id))
+        fastscan.audit_read({**event, "at": utcnow()}, AUDIT_SQL)
+    entry.scans[0] += 1
+    if entry.body is None:
+        details = entry.details
+        full = card.assemble(entry.view, details, details["obligations"] or [], 0, entry.tenants, entry.people)
+        del full["scans_total"]
+        entry.body = current_app.json.dumps(full)[1:]
+    return current_app.response_class(f'{{"scans_total": {entry.scans[0]}, {entry.body}', mimetype="application/json")
