@@ -154,11 +154,14 @@ def landing_run(url, tokens, args, cached):
     }
 
 
-def card_run(url, tokens, args):
+def card_run(url, tokens, args, cached=True):
     """/bare and the card by scan, alternately, args.rounds times on one server: the ratio is the median of the
-    rounds' (this machine's neighbours come and go; a round pairs runs seconds apart)."""
-    rounds = []
-    with Server(url, args.workers):
+    rounds' (this machine's neighbours come and go; a round pairs runs seconds apart). Uncached: no card cache
+    (every scan reads the card, as for a door nobody scanned lately); the session cache stays on."""
+    rounds, settings = [], {} if cached else {"LANDING_CACHE_ENTRIES": 0}
+    if args.read_audit_flush is not None:
+        settings["READ_AUDIT_FLUSH_SECONDS"] = args.read_audit_flush
+    with Server(url, args.workers, **settings):
         script = lua(OUT / "card.lua", tokens, "/api/v1/doorplates/", "/card", login_cookie())
         wrk("/bare", 2, args.connections)
         wrk(script, 2, args.connections)
@@ -196,6 +199,9 @@ def main():
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3, help="bare/card pairs (the card's ratio is their median)")
+    parser.add_argument(
+        "--read-audit-flush", type=float, help="READ_AUDIT_FLUSH_SECONDS for the card (0: each event written at once)"
+    )
     parser.add_argument("--only", choices=("landing", "card"), help="run just one of the two parts")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -204,12 +210,15 @@ def main():
     ).stdout.split()[-1]
     tokens, in_scope = prepare(url)
     result = {"gunicorn_workers": args.workers, "connections": args.connections, "seconds": args.seconds}
+    if args.read_audit_flush is not None:
+        result["read_audit_flush_seconds"] = args.read_audit_flush
     result["plates"] = len(tokens)
     if args.only != "card":
         result["cached"] = landing_run(url, tokens, args, cached=True)
         result["uncached"] = landing_run(url, tokens, args, cached=False)
     if args.only != "landing":
         result.update(card_run(url, in_scope, args))
+        result["card_uncached"] = card_run(url, in_scope, args, cached=False)
     (OUT / ("landing.json" if not args.only else f"{args.only}.json")).write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
 

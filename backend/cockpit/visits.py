@@ -16,6 +16,7 @@ from backend.cockpit import alerts
 from backend.extensions import db
 from backend.geo.sql import distance_m, point
 from backend.houses.models import House
+from backend.regions.models import Region
 
 VISIT_KINDS = ("not_visited", "rectification_overdue", "unregistered_tenants", "revoked_scanned", "over_capacity")
 MAX_STOPS = 200
@@ -103,9 +104,11 @@ def _places(prefix: str, house_ids: list[int], now: datetime) -> dict[int, dict]
 
 
 def grid_centre(region) -> tuple[float, float] | None:
-    if region is None or region.boundary is None:
+    # Read by id: the region may be a signed-in user's, cached without its (deferred) boundary and detached.
+    boundary = db.session.scalar(select(Region.boundary).where(Region.id == region.id)) if region else None
+    if boundary is None:
         return None
-    c = to_shape(region.boundary).centroid
+    c = to_shape(boundary).centroid
     return round(c.x, 6), round(c.y, 6)
 
 
