@@ -6,11 +6,11 @@ from urllib.parse import quote
 
 import pytest
 from loop_helpers import person
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend.audit import AuditEvent
 from backend.doorplates import fastscan
-from backend.doorplates.models import Doorplate, Scan
+from backend.doorplates.models import Doorplate, Scan, ScanCount
 from backend.extensions import db
 from backend.houses import api as houses_api
 from backend.obligations.models import Obligation
@@ -161,3 +161,25 @@ def test_timeline_refuses_a_bad_before(lived_in, login_as):
     assert resp.status_code == 400 and resp.get_json()["error"]["fields"]["before"]
     naive = supervisor.client.get(f"/api/v1/houses/{house}/timeline?before=2000-01-01T00:00:00").get_json()
     assert naive == {"events": [], "next_before": None}
+
+
+def test_the_cards_scan_count_follows_every_writer_of_scans(app, lived_in, login_as, monkeypatch):
+    """The count is kept by triggers on scans: the card's own scans (either path), a bulk insert as the city
+    generator's COPY makes, a delete; it always equals count(*) of the plate's rows."""
+    house, token = lived_in
+    supervisor = login_as("supervisor", "330326100")
+    first = supervisor.client.get(f"/api/v1/doorplates/{token}/card").get_json()["scans_total"]
+    monkeypatch.setattr(houses_api.fastscan, "available", lambda: False)
+    assert supervisor.client.get(f"/api/v1/doorplates/{token}/card").get_json()["scans_total"] == first + 1
+    with app.app_context():
+        plate = db.session.scalar(select(Doorplate.id).where(Doorplate.house_id == house))
+        rows = [{"at": T0, "doorplate_id": plate, "result": "ok", "channel": "page"}] * 3
+        db.session.execute(Scan.__table__.insert(), rows)  # one multi-row statement
+        db.session.execute(Scan.__table__.delete().where(Scan.id == select(func.min(Scan.id)).scalar_subquery()))
+        db.session.commit()
+    card = supervisor.client.get(f"/api/v1/doorplates/{token}/card").get_json()
+    assert card["scans_total"] == first + 1 + 3 - 1 + 1
+    with app.app_context():
+        counted = db.session.scalar(select(func.count(Scan.id)).where(Scan.doorplate_id == plate))
+        kept = db.session.scalar(select(ScanCount.scans).where(ScanCount.doorplate_id == plate))
+    assert counted == kept == card["scans_total"]

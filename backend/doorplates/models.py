@@ -81,3 +81,14 @@ class Scan(db.Model):
     role: Mapped[str | None] = mapped_column(String(20))
     # Where a signed-in staff member stood, when the app sent a fix; never for anonymous scans.
     point = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=True)
+
+
+class ScanCount(db.Model):
+    """How many scans a doorplate has had, kept by database triggers on scans (migration 20261203_2020) whatever
+    wrote them (the app, the scan batcher's COPY, the city generator): the house card shows it without counting a
+    busy door's thousands of rows on every read."""
+
+    __tablename__ = "doorplate_scan_counts"
+
+    doorplate_id: Mapped[int] = mapped_column(ForeignKey("doorplates.id", ondelete="CASCADE"), primary_key=True)
+    scans: Mapped[int] = mapped_column(BigInteger, default=0)

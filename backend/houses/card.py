@@ -8,10 +8,10 @@ endpoint (timeline.py).
 
 from datetime import UTC
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from backend.doorplates.lookup import PlateView, load_plate
-from backend.doorplates.models import Doorplate, Scan
+from backend.doorplates.models import Doorplate, ScanCount
 from backend.extensions import db
 from backend.houses.models import House
 from backend.obligations.models import Obligation
@@ -83,7 +83,7 @@ def house_card(house: House, actor, view: PlateView | None = None) -> dict:
         .where(Obligation.house_id == house.id, Obligation.state.in_(PENDING))
         .order_by(Obligation.due_date, Obligation.id)
     ).all()
-    scans = db.session.scalar(select(func.count(Scan.id)).where(Scan.doorplate_id == plate.id))
+    scans = db.session.scalar(select(ScanCount.scans).where(ScanCount.doorplate_id == plate.id)) or 0
     rows = db.session.execute(
         select(Tenancy, Person)
         .join(Person, Tenancy.person_id == Person.id)

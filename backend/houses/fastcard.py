@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from backend.audit import AuditEvent
 from backend.doorplates import fastscan
 from backend.doorplates.lookup import PlateView
-from backend.doorplates.models import Doorplate, Scan
+from backend.doorplates.models import Doorplate, ScanCount
 from backend.houses import card
 from backend.houses.models import House
 from backend.obligations.models import Obligation
@@ -97,7 +97,7 @@ def _statement():
         .where(Tenancy.house_id == House.id, Tenancy.status.in_(OCCUPYING))
         .scalar_subquery()
     )
-    scans = select(func.count(Scan.id)).where(Scan.doorplate_id == Doorplate.id).scalar_subquery()
+    scans = func.coalesce(select(ScanCount.scans).where(ScanCount.doorplate_id == Doorplate.id).scalar_subquery(), 0)
     query = (
         select(
             House.unit_label,
