@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import time
 
 import flask_migrate
 import pytest
@@ -36,6 +37,16 @@ TEST_CONFIG = {
 SESSION_CACHE = bool(os.environ.get("MENPAI_TEST_SESSION_CACHE"))
 if SESSION_CACHE:
     TEST_CONFIG["SESSION_CACHE_ENTRIES"] = 100
+
+
+def wait_for(predicate, seconds=5.0):
+    """Poll until predicate() holds (a NOTIFY to arrive, a listener to connect); False after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def pytest_report_header(config):

@@ -6,7 +6,6 @@ ends the session, through the database's NOTIFY (at once in the process that mad
 leaves its audit event.
 """
 
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -18,7 +17,7 @@ from backend.auth.models import User, UserSession
 from backend.doorplates import fastscan, keys
 from backend.extensions import db
 from backend.tenancy.models import Person, Tenancy
-from tests.conftest import PG_URL, make_app
+from tests.conftest import PG_URL, make_app, wait_for
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="the caches and NOTIFY are PostgreSQL's")
 KEYS = {"A": "ab" * 32}
@@ -30,15 +29,6 @@ def cached_app(app):
     app.config.update(LANDING_CACHE_ENTRIES=100, SESSION_CACHE_ENTRIES=100, DOORPLATE_KEYS=KEYS)
     app.extensions.pop(keys.CACHE, None)
     return app
-
-
-def wait_for(predicate, seconds=5.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def cache_of(app):

@@ -18,7 +18,7 @@ from backend.extensions import db
 from backend.fire.models import FireNotice
 from backend.houses.models import House
 from backend.obligations.models import KINDS, Obligation
-from tests.conftest import PG_URL, make_app
+from tests.conftest import PG_URL, make_app, wait_for
 
 needs_pg = pytest.mark.skipif(not PG_URL, reason="the fast path, its cache and NOTIFY are PostgreSQL's")
 TODAY = date(2026, 12, 3)
@@ -92,15 +92,6 @@ def cached_app(app):
     app.config.update(LANDING_CACHE_ENTRIES=100, DOORPLATE_KEYS=KEYS)
     app.extensions.pop(keys.CACHE, None)
     return app
-
-
-def wait_for(predicate, seconds=5.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def warm(client, app, token):
