@@ -2,7 +2,7 @@
 
 import io
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from loop_helpers import jpeg, person
 from sqlalchemy import func, select
@@ -31,9 +31,16 @@ def _photo(auth):
 
 def _sweep(app, days):
     with app.app_context():
-        result = sweep(date.today() + timedelta(days=days))
+        result = sweep(datetime.now() + timedelta(days=days))
         db.session.commit()
     return result
+
+
+def _deadline_passed(app, notice_id, days):
+    """Move the deadline `days` into the past (the clock cannot be moved: overdue is derived from today)."""
+    with app.app_context():
+        db.session.get(FireNotice, notice_id).deadline = date.today() - timedelta(days=days)
+        db.session.commit()
 
 
 def _inbox(app, user_id=None):
@@ -76,7 +83,10 @@ def test_the_ladder_from_order_to_shut_down_and_back(app, houses, login_as, make
     assert client_colour(app, token) == "yellow"
     assert landlord.client.get(f"/api/v1/notices?house={house + 1000}").get_json()["notices"] == []
     listed = landlord.client.get(f"/api/v1/notices?house={house}").get_json()["notices"]
-    assert [n["status"] for n in listed] == ["delivered"] and listed[0]["days_left"] == 10
+    assert [n["status"] for n in listed] == ["issued"] and listed[0]["days_left"] == 10  # a GET marks nothing
+    assert landlord.post("/api/v1/notices/delivered", json={"ids": [order["id"]]}).get_json() == {"delivered": 1}
+    listed = landlord.client.get(f"/api/v1/notices?house={house}").get_json()["notices"]
+    assert [n["status"] for n in listed] == ["delivered"]
     assert landlord.post(f"/api/v1/notices/{order['id']}/read").get_json()["status"] == "read"
 
     # Evidence for both items; one passes, one fails: a new order carries only the failed one.
@@ -101,8 +111,9 @@ def test_the_ladder_from_order_to_shut_down_and_back(app, houses, login_as, make
     ]
 
     # Ignored past its deadline: overdue (the landlord and the officer hear of it), then escalated and shut.
-    assert _sweep(app, 6)["overdue"] == 1
-    assert _sweep(app, 6)["overdue"] == 0  # idempotent
+    _deadline_passed(app, follow["id"], days=1)
+    assert _sweep(app, 0)["overdue"] == 1
+    assert _sweep(app, 0)["overdue"] == 0  # idempotent
     assert f"notice:{follow['id']}:overdue" in _inbox(app)
     resp = officer.post(
         f"/api/v1/notices/{follow['id']}/escalate",
@@ -133,18 +144,23 @@ def test_the_ladder_from_order_to_shut_down_and_back(app, houses, login_as, make
         == "reopen_needs_reinspection"
     )
     (item,) = follow["items"]
-    landlord.post(
+    resp = landlord.post(
         f"/api/v1/notices/{follow['id']}/evidence",
         json={"items": [{"item_id": item["id"], "note": "充电桩已装在楼外", "photos": [_photo(landlord)]}]},
     )
+    assert resp.status_code == 200 and resp.get_json()["status"] == "submitted"  # evidence on an escalated order
     body = officer.post(
         f"/api/v1/notices/{follow['id']}/reinspect", json={"results": {str(item["id"]): "passed"}}
     ).get_json()
     assert body["notice"]["outcome"] == "accepted" and body["follow_up"] is None
-    assert officer.post(f"/api/v1/houses/{house}/status", json=reopen).get_json()["status"] == "active"
-    assert client_colour(app, token) == "red"  # the penalty decision is still open
+    # The penalty decision keeps the plate red: it is closed (paid) before the house reopens, and the error says so.
+    refused = officer.post(f"/api/v1/houses/{house}/status", json=reopen)
     penalty = next(n for n in officer.client.get("/api/v1/notices").get_json()["notices"] if n["kind"] == "penalty")
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "reopen_needs_penalty_closed"
+    assert f"#{penalty['id']}" in refused.get_json()["error"]["message"]
+    assert client_colour(app, token) == "red"
     officer.post(f"/api/v1/notices/{penalty['id']}/close", json={"outcome": "resolved"})
+    assert officer.post(f"/api/v1/houses/{house}/status", json=reopen).get_json()["status"] == "active"
     assert client_colour(app, token) == "green"
     timeline = officer.client.get(f"/api/v1/houses/{house}/timeline").get_json()["events"]
     steps = {(e["kind"], e.get("notice_id")) for e in timeline}
