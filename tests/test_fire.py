@@ -267,3 +267,93 @@ def test_a_campaign_to_500_houses_and_its_rerun(app, world, runner, make_user, t
         assert db.session.scalar(select(func.count()).select_from(FireNotice)) == 500
     outside = runner.invoke(args=[*args[:2], "--region", "330326101", *args[4:]])
     assert outside.exit_code == 1
+
+
+def _overdue_order(app, officer, house, items=ITEMS[:1]):
+    order = officer.post(
+        f"/api/v1/houses/{house}/notices",
+        json={
+            "kind": "rectification",
+            "title": "整改通知",
+            "legal_basis": "《消防法》",
+            "deadline": (date.today() + timedelta(days=10)).isoformat(),
+            "items": items,
+        },
+    ).get_json()
+    _deadline_passed(app, order["id"], days=2)
+    return order
+
+
+def test_an_item_passes_only_on_evidence_and_evidence_is_welcome_after_escalation(app, houses, login_as, make_user):
+    from conftest import Auth
+
+    make_user("landlord", username="landlord-end")
+    house = houses.add("A1-1", landlord="landlord-end")
+    officer = login_as("fire_officer", "330326100")
+    landlord = Auth(app.test_client())
+    landlord.login("landlord-end")
+    order = _overdue_order(app, officer, house)
+    (item,) = order["items"]
+
+    # The officer cannot pass what nobody showed to be fixed (failing it is allowed: a new order, a new deadline).
+    passed = officer.post(f"/api/v1/notices/{order['id']}/reinspect", json={"results": {str(item["id"]): "passed"}})
+    assert passed.status_code == 400 and set(passed.get_json()["error"]["fields"]) == {"results"}
+    assert officer.post(f"/api/v1/notices/{order['id']}/escalate", json={"house_action": "suspend"}).status_code == 200
+
+    # Escalated: the landlord still puts it right and says so; then it can pass.
+    evidence = {"items": [{"item_id": item["id"], "note": "杂物已清理", "photos": [_photo(landlord)]}]}
+    resp = landlord.post(f"/api/v1/notices/{order['id']}/evidence", json=evidence)
+    assert resp.status_code == 200 and resp.get_json()["status"] == "submitted"
+    body = officer.post(f"/api/v1/notices/{order['id']}/reinspect", json={"results": {str(item["id"]): "passed"}})
+    assert body.status_code == 200 and body.get_json()["notice"]["outcome"] == "accepted"
+    reopen = officer.post(f"/api/v1/houses/{house}/status", json={"status": "active", "reason": "复查合格,恢复出租"})
+    assert reopen.get_json()["status"] == "active"
+
+
+def test_a_status_change_without_a_reason_names_its_own_field(app, houses, login_as):
+    from backend.i18n import t
+
+    house = houses.add("A1-1", status="closed")
+    officer = login_as("fire_officer", "330326100")
+    resp = officer.post(f"/api/v1/houses/{house}/status", json={"status": "active"})
+    assert resp.status_code == 400
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        reveal = t("error.reason_too_short")
+    message = resp.get_json()["error"]["fields"]["reason"]
+    assert message != reveal and "查看" not in message and "恢复" in message
+    # A penalty that is not an object is named as a penalty, not as a checklist.
+    order = _overdue_order(app, officer, houses.add("A1-2"))
+    bad = officer.post(f"/api/v1/notices/{order['id']}/escalate", json={"penalty": "2000"})
+    assert bad.status_code == 400 and "处罚" in bad.get_json()["error"]["fields"]["penalty"]
+
+
+def test_a_cross_site_get_marks_nothing_delivered_the_app_says_so_by_post(app, houses, login_as, make_user):
+    from conftest import Auth
+
+    make_user("landlord", username="landlord-csrf")
+    mine = houses.add("A1-1", landlord="landlord-csrf")
+    other = houses.add("A1-2", landlord=make_user("landlord", username="landlord-other"))
+    officer = login_as("fire_officer", "330326100")
+    orders = [
+        officer.post(f"/api/v1/houses/{h}/notices", json={"kind": "reminder", "title": "冬季用电安全提示"}).get_json()
+        for h in (mine, mine, other)
+    ]
+    landlord = Auth(app.test_client())
+    landlord.login("landlord-csrf")
+    cross_site = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Origin": "https://evil.example"}
+    assert len(landlord.client.get("/api/v1/notices", headers=cross_site).get_json()["notices"]) == 2
+    assert landlord.client.get(f"/api/v1/notices/{orders[0]['id']}", headers=cross_site).status_code == 200
+    assert landlord.client.get("/api/v1/notices").status_code == 200  # same-origin read: still nothing written
+    with app.app_context():
+        assert set(db.session.scalars(select(FireNotice.status))) == {"issued"}
+
+    # A cross-site POST has no CSRF token: refused. The app's own POST marks only the landlord's own notices.
+    forged = landlord.client.post("/api/v1/notices/delivered", json={"ids": [orders[0]["id"]]}, headers=cross_site)
+    assert forged.status_code in (400, 403)
+    ids = [o["id"] for o in orders]
+    assert landlord.post("/api/v1/notices/delivered", json={"ids": ids}).get_json() == {"delivered": 2}
+    assert landlord.post("/api/v1/notices/delivered", json={"ids": ids}).get_json() == {"delivered": 0}
+    assert landlord.post("/api/v1/notices/delivered", json={"ids": "all"}).status_code == 400
+    with app.app_context():
+        statuses = dict(db.session.execute(select(FireNotice.id, FireNotice.status)).all())
+    assert [statuses[i] for i in ids] == ["delivered", "delivered", "issued"]
