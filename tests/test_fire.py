@@ -357,3 +357,27 @@ def test_a_cross_site_get_marks_nothing_delivered_the_app_says_so_by_post(app, h
     with app.app_context():
         statuses = dict(db.session.execute(select(FireNotice.id, FireNotice.status)).all())
     assert [statuses[i] for i in ids] == ["delivered", "delivered", "issued"]
+
+
+def test_six_officers_closing_one_penalty_at_once_close_it_once(app, houses, login_as):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from backend.audit import AuditEvent
+
+    house = houses.add("A1-1", notices=[("penalty", "行政处罚决定书", None, "issued")])
+    with app.app_context():
+        penalty = db.session.scalar(select(FireNotice.id).where(FireNotice.house_id == house))
+    officers = [login_as("fire_officer", "330326100", username=f"fire-{i}") for i in range(6)]
+    barrier = threading.Barrier(6)
+
+    def close(i):
+        barrier.wait()
+        return officers[i].post(f"/api/v1/notices/{penalty}/close", json={"outcome": "resolved"}).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        codes = sorted(pool.map(close, range(6)))
+    assert codes == [200] + [409] * 5
+    with app.app_context():
+        closes = db.session.scalar(select(func.count()).where(AuditEvent.action == "notice.close"))
+    assert closes == 1
