@@ -59,6 +59,15 @@ def own_notice(landlord, notice_id: int) -> FireNotice:
 
 def _lock(notice: FireNotice) -> FireNotice:
     """Re-read the notice under its row lock (PostgreSQL: SELECT … FOR UPDATE) before deciding from its status."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        # No row locks in SQLite: a no-op UPDATE takes the database's write lock first, so no other writer can
+        # move the row between this read and our write (the one writer waits for the other's commit).
+        db.session.execute(
+            update(FireNotice)
+            .where(FireNotice.id == notice.id)
+            .values(status=FireNotice.status)
+            .execution_options(synchronize_session=False)
+        )
     db.session.refresh(notice, with_for_update=True)
     return notice
 
