@@ -160,7 +160,7 @@ def issue_notice(officer, house: House, data: dict, campaign_id=None, today: dat
 def mark_delivered(landlord, ids) -> int:
     """The landlord's app says it has shown them: issued → delivered, one compare-and-set UPDATE. Only an explicit
     POST does this (a GET, even a cross-site one, changes nothing); ids not the landlord's are ignored."""
-    if not isinstance(ids, list) or len(ids) > 500 or not all(isinstance(i, int) and 0 < i < 2**31 for i in ids):
+    if not isinstance(ids, list) or len(ids) > 500 or not all(type(i) is int and 0 < i < 2**31 for i in ids):
         raise ValidationError(fields={"ids": "error.notice_ids"})
     if not ids:
         return 0
