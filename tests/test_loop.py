@@ -82,12 +82,19 @@ def test_the_whole_loop(app, world, login_as):
     assert tenant.post(f"/api/v1/tenancies/{tenancy['id']}/check-out").get_json()["status"] == "ended"
     assert supervisor.client.get(f"/api/v1/houses/{house['id']}").get_json()["occupants_count"] == 0
 
-    # 刷码履约: the monthly confirmation falls overdue (yellow); done by scanning the door (green again).
+    # 刷码履约: the monthly confirmation falls overdue (yellow, no sweep needed); done by scanning the door (green).
     with app.app_context():
-        assert sweep(date.today() + timedelta(days=70)) >= 1
-        assert sweep(date.today() + timedelta(days=70)) == 0  # idempotent
+        db.session.execute(
+            update(Obligation)
+            .where(Obligation.house_id == house["id"])
+            .values(due_date=date.today() - timedelta(days=1))
+        )
         db.session.commit()
     assert landlord.client.get(f"/api/v1/houses/{house['id']}").get_json()["colour"] == "yellow"
+    with app.app_context():
+        assert sweep() >= 1
+        assert sweep() == 0  # idempotent
+        db.session.commit()
     (due,) = [
         o for o in landlord.client.get("/api/v1/obligations").get_json()["obligations"] if o["state"] == "overdue"
     ]

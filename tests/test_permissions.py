@@ -215,6 +215,13 @@ MATRIX = {
     ),
     "api.notice_detail": ("GET", lambda c, t: f"/api/v1/notices/{c.notice[t]}", None, only("landlord", "fire_officer")),
     "api.notice_read": ("POST", lambda c, t: f"/api/v1/notices/{c.notice[t]}/read", None, only("landlord")),
+    # Another landlord's ids are ignored (test_fire.py checks none is marked): the answer is 200 either way.
+    "api.notices_delivered": (
+        "POST",
+        lambda c, t: "/api/v1/notices/delivered",
+        lambda c, t: {"ids": [c.notice[t]]},
+        only("landlord", landlord="any"),
+    ),
     "api.notice_evidence": (
         "POST",
         lambda c, t: f"/api/v1/notices/{c.notice[t]}/evidence",

@@ -7,6 +7,7 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
+from conftest import wait_for
 from loop_helpers import jpeg, person
 from sqlalchemy import func, select
 from test_pwa import log_in, needs_browser, open_app, phone, playwright, server  # noqa: F401  (fixtures)
@@ -270,6 +271,8 @@ def test_the_landlord_opens_a_notice_which_records_the_read_and_sends_evidence_p
     assert "还剩 3 天" in page.inner_text(f"[data-notice-id='{notice['id']}']")
     overdue = page.locator(f"[data-house-id='{late}'] [data-countdown]")
     assert overdue.inner_text() == "已逾期 2 天" and overdue.get_attribute("class") == "error"
+    # Shown on the screen: the app says so by POST (the GET that listed them marked nothing).
+    assert wait_for(lambda: _status(app, notice["id"]) == "delivered")
 
     page.click(f"[data-notice-id='{notice['id']}'] a")
     page.wait_for_selector("#notice[data-read='1']")
@@ -420,3 +423,10 @@ def test_at_my_own_door_the_scanned_plate_offers_the_monthly_confirmation_by_sca
     page.goto(f"{server}/app/#/plate/{other_token}")
     page.wait_for_selector("#plate-code")
     assert page.locator("#at-the-door").count() == 0
+
+
+def _status(app, notice_id):
+    from backend.fire.models import FireNotice
+
+    with app.app_context():
+        return db.session.get(FireNotice, notice_id).status

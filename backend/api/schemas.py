@@ -234,7 +234,15 @@ SCHEMAS = {
     ),
     "ObligationList": _obj({"obligations": {"type": "array", "items": {"$ref": "#/components/schemas/Obligation"}}}),
     "Fulfil": _obj(
-        {"token": {"type": "string", "description": "the scanned doorplate token: done at the door"}}, required=[]
+        {
+            "via": {
+                "enum": ["scan", "app"],
+                "description": "scan (default when a token is given): done at the door, `token` required; "
+                "app (default without a token): allowed for occupant_confirmation only",
+            },
+            "token": {"type": "string", "description": "the scanned doorplate token of this house (via scan)"},
+        },
+        required=[],
     ),
     "Photo": _obj({"id": _int, "width": _int, "height": _int, "size": _int}),
     "NoticeIssue": _obj(
@@ -296,6 +304,8 @@ SCHEMAS = {
     "NoticeClose": _obj({"outcome": {"enum": ["resolved", "cancelled"]}}),
     "HouseStatus": _obj({"status": {"enum": ["suspended", "closed", "active"]}, "reason": _str}),
     "HouseStatusResult": _obj({"id": _int, "status": _str, "occupants_count": _int}),
+    "NoticesDelivered": _obj({"ids": {"type": "array", "items": _int, "maxItems": 500}}),
+    "NoticesDeliveredResult": _obj({"delivered": _int}),
     "CampaignRun": _obj(
         {
             "region": _str,

@@ -15,6 +15,7 @@ from backend.doorplates.models import Doorplate, ScanCount
 from backend.extensions import db
 from backend.houses.models import House
 from backend.obligations.models import Obligation
+from backend.overdue import obligation_state
 from backend.people.vault import masked
 from backend.tenancy.models import OCCUPYING, Person, Tenancy
 
@@ -79,7 +80,7 @@ def house_card(house: House, actor, view: PlateView | None = None) -> dict:
     plate = db.session.scalar(select(Doorplate).where(Doorplate.house_id == house.id))
     view = view or load_plate(plate.plate_id)
     pending = db.session.execute(
-        select(Obligation.id, Obligation.kind, Obligation.due_date, Obligation.state)
+        select(Obligation.id, Obligation.kind, Obligation.due_date, obligation_state())
         .where(Obligation.house_id == house.id, Obligation.state.in_(PENDING))
         .order_by(Obligation.due_date, Obligation.id)
     ).all()

@@ -29,6 +29,7 @@ from backend.doorplates.models import Doorplate, ScanCount
 from backend.houses import card
 from backend.houses.models import House
 from backend.obligations.models import Obligation
+from backend.overdue import obligation_state
 from backend.people.vault import mask, read_event
 from backend.tenancy.models import OCCUPYING, Person, Tenancy
 from backend.types import utcnow
@@ -65,7 +66,7 @@ def _statement():
         select(
             func.json_agg(
                 aggregate_order_by(
-                    func.json_build_array(Obligation.id, Obligation.kind, Obligation.due_date, Obligation.state),
+                    func.json_build_array(Obligation.id, Obligation.kind, Obligation.due_date, obligation_state()),
                     Obligation.due_date,
                     Obligation.id,
                 )
@@ -128,7 +129,7 @@ AUDIT_SQL = str(
 
 def read(view: PlateView, today: date) -> Entry:
     """The card's reads for the plate a scan just read (its scan row is queued after this, so not counted)."""
-    (row,) = fastscan.fetch(SQL, {**DEFAULTS, "house_id": view.house_id}, NAMES)
+    (row,) = fastscan.fetch(SQL, {**DEFAULTS, "house_id": view.house_id, "today": today}, NAMES)
     tenants = [(*t[:5], Sealed(*t[5:])) for t in row["tenants"] or ()]
     people = mask(p for *_, p in tenants)
     return Entry(view.house_id, today, time.monotonic(), view, row, tenants, people, [row["scans_total"]])
