@@ -73,6 +73,9 @@ def test_someone_elses_id_number_changes_nothing_and_is_a_conflict(app, houses, 
     police = login_as("police", "330326100")
     (occupant,) = police.client.get(f"/api/v1/houses/{second_id}").get_json()["occupants"]
     assert occupant["conflict"] == "open"
+    revealed = police.post(f"/api/v1/people/{occupant['person_id']}/reveal", json={"reason": "核实入住身份冲突"})
+    assert revealed.get_json()["name"] == REAL["name"]
+    assert revealed.get_json()["presented"] == [{"tenancy_id": listed["id"], "name": "冒名", "phone": "13900009999"}]
     supervisor = login_as("supervisor", "330326100")
     alerts = supervisor.client.get("/api/v1/cockpit/alerts?kind=checkin_conflict").get_json()
     assert alerts["counts"]["checkin_conflict"] == 1

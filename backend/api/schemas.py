@@ -245,7 +245,19 @@ SCHEMAS = {
     "TenancyList": _obj({"tenancies": {"type": "array", "items": {"$ref": "#/components/schemas/Tenancy"}}}),
     "Reveal": _obj({"reason": _str}),
     "Refuse": _obj({"reason": _str, "client_id": _str}, required=[]),
-    "Person": _obj({"id": _int, "name": _str, "id_number": _str, "phone": _str}),
+    "Person": _obj(
+        {
+            "id": _int,
+            "name": _str,
+            "id_number": _str,
+            "phone": _str,
+            "presented": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "open check-in conflicts on this ID number in scope: tenancy_id, name, phone presented",
+            },
+        }
+    ),
     "Obligation": _obj(
         {"id": _int, "house_id": _int, "kind": _str, "due_date": _str, "state": _str},
     ),

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from backend import audit
 from backend.addresses.models import Address
 from backend.api import json_body, route
-from backend.auth.scope import require_in_scope
+from backend.auth.scope import in_scope, require_in_scope
 from backend.errors import NotFound, ValidationError
 from backend.extensions import db
 from backend.forms import Form
@@ -207,6 +207,15 @@ def person_reveal(person_id):
     for code in scopes[:1]:
         require_in_scope(current_user, code)
     clear = open_person(person)
-    audit.record("person.reveal", actor=current_user, target=person, masked=False, reason=reason)
+    # Open identity conflicts on this ID number at houses in scope: what each check-in presented, to compare.
+    conflicts = db.session.scalars(
+        select(Tenancy)
+        .join(House, Tenancy.house_id == House.id)
+        .where(Tenancy.person_id == person.id, Tenancy.conflict == "open", Tenancy.status == "pending")
+        .order_by(Tenancy.id)
+    ).all()
+    shown = [{"tenancy_id": t.id, **presented(t)} for t in conflicts if in_scope(current_user, t.house.scope_code)]
+    extra = {"conflicts": [c["tenancy_id"] for c in shown]} if shown else {}
+    audit.record("person.reveal", actor=current_user, target=person, masked=False, reason=reason, **extra)
     db.session.commit()
-    return {"id": person.id, **clear}
+    return {"id": person.id, **clear, "presented": shown}
