@@ -183,3 +183,22 @@ def test_the_cards_scan_count_follows_every_writer_of_scans(app, lived_in, login
         counted = db.session.scalar(select(func.count(Scan.id)).where(Scan.doorplate_id == plate))
         kept = db.session.scalar(select(ScanCount.scans).where(ScanCount.doorplate_id == plate))
     assert counted == kept == card["scans_total"]
+
+
+def test_a_check_in_conflict_is_on_the_card_the_same_on_every_path(app, houses, login_as, monkeypatch):
+    """Issue 14, item 1: what a conflicting check-in presented, masked, beside the stored person."""
+    house = houses.add("A1-1", max_occupants=3)
+    token, elsewhere = houses.plate(house)[0], houses.plate(houses.add("A1-2"))[0]
+    holder = {**person(5), "move_in": date.today().isoformat()}
+    login_as("tenant", username="tenant-holder").post(f"/api/v1/doorplates/{elsewhere}/check-in", json=holder)
+    other = login_as("tenant", username="tenant-other")
+    assert other.post(f"/api/v1/doorplates/{token}/check-in", json={**holder, "name": "冒名"}).status_code == 201
+    supervisor = login_as("supervisor", "330326100")
+    fast = supervisor.client.get(f"/api/v1/doorplates/{token}/card").get_json()
+    monkeypatch.setattr(houses_api.fastscan, "available", lambda: False)
+    general = supervisor.client.get(f"/api/v1/doorplates/{token}/card").get_json()
+    phone = person(5)["phone"]
+    (occupant,) = fast["occupants"]
+    assert occupant["conflict"] == "open" and occupant["name"] == "李*"
+    assert occupant["presented"] == {"name": "冒*", "phone": phone[:3] + "****" + phone[-4:]}
+    assert fast["occupants"] == general["occupants"]

@@ -180,6 +180,12 @@ MATRIX = {
         None,
         only("tenant", "landlord"),
     ),
+    "api.tenancy_resolve": (
+        "POST",
+        lambda c, t: f"/api/v1/tenancies/{c.tenancy[t]}/resolve",
+        lambda c, t: {"outcome": "keep", "reason": "权限矩阵测试"},
+        only("police", "supervisor"),
+    ),
     "api.obligation_list": (
         "GET",
         lambda c, t: "/api/v1/obligations",

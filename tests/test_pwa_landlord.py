@@ -83,6 +83,27 @@ def test_the_landlord_confirms_one_pending_tenant_and_refuses_another_with_a_rea
     page.wait_for_selector("#tenants-empty")
 
 
+@needs_browser
+def test_a_check_in_with_someone_elses_id_number_shows_a_conflict_the_landlord_can_only_refuse(
+    app, houses, make_user, login_as, server, phone
+):
+    make_user("landlord", username=LANDLORD)
+    house, elsewhere = houses.add("A1-1", landlord=LANDLORD), houses.add("A1-2")
+    check_in(login_as, houses, elsewhere, 0)  # the ID number's holder, at another door
+    token, _, _ = houses.plate(house)
+    impostor = login_as("tenant", username="tenant-impostor")
+    body = {**person(0), "name": "冒名", "phone": "13900009999", "move_in": "2026-12-01"}
+    tenancy = impostor.post(f"/api/v1/doorplates/{token}/check-in", json=body).get_json()["id"]
+    page = landlord_page(phone, server, "/tenants")
+    item = f"[data-tenancy-id='{tenancy}']"
+    page.wait_for_selector(f"{item} [data-conflict]")
+    assert "冒*" in page.inner_text(f"{item} [data-presented]") and "13900009999" not in page.inner_text(item)
+    assert page.query_selector(f"{item} button[data-action=confirm]") is None
+    page.click(f"{item} button[data-action=refuse]")
+    page.wait_for_selector(f"{item}[data-status=refused]")
+    assert tenancy_status(app, tenancy) == "refused"
+
+
 def photo_file(tmp_path, name="photo.jpg"):
     path = tmp_path / name
     path.write_bytes(jpeg(320, 240))

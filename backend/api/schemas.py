@@ -221,14 +221,43 @@ SCHEMAS = {
             "room": _nstr,
             "move_in": _str,
             "person": {"type": "object", "description": "masked name, id_number, phone"},
-            "duplicate_elsewhere": {"type": "boolean"},
+            "duplicate_elsewhere": {"type": "boolean", "description": "landlord and staff only"},
+            "conflict": {
+                "type": ["string", "null"],
+                "enum": ["open", "kept", "corrected", "refused", None],
+                "description": "landlord and staff only: the ID number is held by a person with another name or phone",
+            },
+            "presented": {
+                "type": ["object", "null"],
+                "description": "landlord and staff only: the name and phone the conflicting check-in presented, masked",
+            },
         },
         required=["id", "house_id", "status", "person"],
+    ),
+    "ConflictResolve": _obj(
+        {
+            "outcome": {"enum": ["keep", "correct", "refuse"]},
+            "reason": {"type": "string", "minLength": 4, "maxLength": 300},
+            "client_id": _str,
+        },
+        required=["outcome", "reason"],
     ),
     "TenancyList": _obj({"tenancies": {"type": "array", "items": {"$ref": "#/components/schemas/Tenancy"}}}),
     "Reveal": _obj({"reason": _str}),
     "Refuse": _obj({"reason": _str, "client_id": _str}, required=[]),
-    "Person": _obj({"id": _int, "name": _str, "id_number": _str, "phone": _str}),
+    "Person": _obj(
+        {
+            "id": _int,
+            "name": _str,
+            "id_number": _str,
+            "phone": _str,
+            "presented": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "open check-in conflicts on this ID number in scope: tenancy_id, name, phone presented",
+            },
+        }
+    ),
     "Obligation": _obj(
         {"id": _int, "house_id": _int, "kind": _str, "due_date": _str, "state": _str},
     ),

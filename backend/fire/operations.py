@@ -27,6 +27,7 @@ from backend.forms import Form
 from backend.houses.models import House
 from backend.notify.outbox import notify
 from backend.overdue import day_of, effective_notice_status, notice_overdue
+from backend.tenancy.operations import end_for_closed_house
 from backend.types import utcnow
 from backend.uploads.models import Photo
 
@@ -321,6 +322,8 @@ def set_house_status(officer, house: House, status: str, reason: str) -> None:
         raise Conflict("error.house_not_live")
     before, house.status = house.status, status
     db.session.flush()
+    if status == "closed":  # 取缔 ends the tenancies and tells the tenants (issue 14, item 10)
+        end_for_closed_house(officer, house)
     audit.record(
         f"house.{status}", actor=officer, target=house, region_code=house.scope_code, before=before, reason=reason
     )

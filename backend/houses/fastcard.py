@@ -85,6 +85,9 @@ def _statement():
                         Tenancy.room,
                         Tenancy.move_in,
                         Tenancy.duplicate_of_id.is_not(None),
+                        Tenancy.conflict,
+                        Tenancy.presented_name_enc,
+                        Tenancy.presented_phone_enc,
                         Person.id,
                         Person.name_enc,
                         Person.id_number_enc,
@@ -130,7 +133,7 @@ AUDIT_SQL = str(
 def read(view: PlateView, today: date) -> Entry:
     """The card's reads for the plate a scan just read (its scan row is queued after this, so not counted)."""
     (row,) = fastscan.fetch(SQL, {**DEFAULTS, "house_id": view.house_id, "today": today}, NAMES)
-    tenants = [(*t[:5], Sealed(*t[5:])) for t in row["tenants"] or ()]
+    tenants = [(*t[:8], Sealed(*t[8:])) for t in row["tenants"] or ()]
     people = mask(p for *_, p in tenants)
     return Entry(view.house_id, today, time.monotonic(), view, row, tenants, people, [row["scans_total"]])
 

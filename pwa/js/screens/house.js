@@ -14,9 +14,12 @@ const AWAITING_INSPECTION = ['submitted', 'overdue', 'escalated'];
  * Police only: a person's full name, ID number and phone, for a stated reason (the server audits it). Shown on the
  * page and nowhere else: the answer to a POST is never cached, nothing is stored.
  */
+// An identity conflict at check-in (POST /tenancies/{id}/resolve settles it): what was presented, masked.
+const conflictText = (p) => (p.conflict === 'open' && p.presented ? t('staff.conflict', p.presented) : null);
+
 function revealButton(person) {
   const li = h('li', { 'data-person-id': person.person_id });
-  const masked = [person.name, person.room, person.phone].filter(Boolean).join(' · ');
+  const masked = [person.name, person.room, person.phone, conflictText(person)].filter(Boolean).join(' · ');
   const open = () => {
     const summary = h('p', { class: 'error', role: 'alert' });
     const form = h('form', { class: 'reveal', novalidate: true },
@@ -136,7 +139,7 @@ export async function houseScreen(ctx, id) {
     card.occupants.length ? [h('h2', {}, t('staff.occupants', { n: card.occupants.length })),
       h('ul', { class: 'list rows', id: 'occupants' }, card.occupants.map((p) => (ctx.session.user.role === 'police'
         ? revealButton(p)
-        : h('li', {}, [p.name, p.room, p.phone].filter(Boolean).join(' · ')))))] : null,
+        : h('li', {}, [p.name, p.room, p.phone, conflictText(p)].filter(Boolean).join(' · ')))))] : null,
     h('h2', {}, t('staff.timeline')),
     h('ul', { class: 'list timeline' }, timeline.events.slice(0, TIMELINE_SHOWN).map((e) =>
       h('li', {}, h('span', { class: 'muted' }, formatTime(Date.parse(e.at))), ' ', eventText(e)))),
