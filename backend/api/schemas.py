@@ -13,7 +13,7 @@ REGION_REF = _obj({"code": _str, "name": _str, "level": _str})
 
 SCHEMAS = {
     "Error": _obj({"error": _obj({"code": _str, "message": _str, "fields": {"type": "object"}})}),
-    "Health": _obj({"status": _str, "database": _str, "db_ms": {"type": "number"}}),
+    "Health": _obj({"status": _str, "database": _str, "db_ms": {"type": "number"}, "audit": _str}),
     "Login": _obj({"username": _str, "password": _str}),
     "User": _obj(
         {

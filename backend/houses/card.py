@@ -99,5 +99,5 @@ def house_card(house: House, actor, view: PlateView | None = None) -> dict:
         "printed_at": plate.printed_at,
     }
     tenants = [(t.id, t.status, t.room, _iso(t.move_in), t.duplicate_of_id is not None, p) for t, p in rows]
-    people = masked([p for *_, p in tenants], actor, why=why(house.id))
+    people = masked([p for *_, p in tenants], actor, why=why(house.id), house_id=house.id, region_code=house.scope_code)
     return assemble(view, details, [(i, k, _iso(d), s) for i, k, d, s in pending], scans, tenants, people)
