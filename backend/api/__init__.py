@@ -107,6 +107,7 @@ def init_app(app):
     from backend.api import openapi as _openapi  # noqa: F401
     from backend.auth import api as _auth  # noqa: F401
     from backend.cockpit import api as _cockpit  # noqa: F401
+    from backend.cockpit import auditlog as _auditlog  # noqa: F401
     from backend.cockpit import views as _cockpit_views  # noqa: F401
     from backend.doorplates import api as _doorplates  # noqa: F401
     from backend.fire import api as _fire  # noqa: F401

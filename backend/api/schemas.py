@@ -484,4 +484,34 @@ SCHEMAS = {
             },
         }
     ),
+    # The audit log read back (backend/cockpit/auditlog.py).
+    "AuditLog": _obj(
+        {
+            "kind": {"enum": ["reveal", "all"]},
+            "next": {"type": ["integer", "null"]},
+            "events": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "id": _int,
+                        "at": _str,
+                        "actor": {
+                            "oneOf": [
+                                _obj({"id": _int, "name": _nstr, "role": _nstr}),
+                                {"type": "null"},
+                            ]
+                        },
+                        "action": _str,
+                        "target": _obj({"type": _nstr, "id": _nstr}),
+                        "person_id": {"type": ["integer", "null"]},
+                        "house_id": {"type": ["integer", "null"]},
+                        "region_code": _nstr,
+                        "reason": _nstr,
+                        "ip": _nstr,
+                        "details": {"type": "object"},
+                    }
+                ),
+            },
+        }
+    ),
 }
