@@ -8,7 +8,7 @@ No personal data in clear is ever stored here. A route whose answer holds it (th
 `personal=True` on `route(...)`: its key keeps the request's hash and status but never the answer, and a replay
 re-runs the view — an audited read, so every replay leaves its own audit event. Refusing keys on such routes
 instead would break the PWA's outbox, which sends a key with every POST. Masked people (a tenancy's answer) may be
-stored: masked is what any screen shows.
+stored: masked is what any screen shows; a replay of a stored answer writes a `request.replay` audit event.
 
 A key is held under a lease (IDEMPOTENCY_LEASE_SECONDS). It is visible to others only once its request's view has
 committed, so a key still "in progress" after its lease belongs to a request whose worker died (kill -9) between
@@ -30,6 +30,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, sele
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend import audit
 from backend.errors import Conflict, ValidationError
 from backend.extensions import db
 from backend.types import UTCDateTime, utcnow
@@ -115,6 +116,16 @@ def _settle(key: str, digest: str, personal: bool):
 
 
 def _replayed(row: IdempotencyKey):
+    """The stored answer again, and an audit event that it was given (it may show people, masked)."""
+    audit.record(
+        "request.replay",
+        actor=current_user,
+        target_type="idempotency_keys",
+        target_id=row.id,
+        endpoint=row.endpoint,
+        status=row.status_code,
+    )
+    db.session.commit()
     response = jsonify(row.response)
     response.status_code = row.status_code
     response.headers["Idempotent-Replayed"] = "true"

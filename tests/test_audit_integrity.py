@@ -176,3 +176,5 @@ def test_a_write_replay_stores_no_clear_personal_data(app, houses, login_as):
         stored = json.dumps(db.session.scalars(select(IdempotencyKey.response)).all(), ensure_ascii=False)
         count = db.session.scalar(select(func.count()).select_from(IdempotencyKey))
     assert count == 1 and me["id_number"] not in stored and me["phone"] not in stored and me["name"] not in stored
+    (replay,) = _events(app, "request.replay")
+    assert replay.actor_role == "tenant" and replay.details == {"endpoint": "api.tenancy_check_in", "status": 201}
