@@ -354,7 +354,7 @@ def _audit_tenants(query, reason, fmt) -> set[int]:
         for _, person_id, house_id, scope in targets
     ]
     if events:  # one multi-row INSERT (an export of a county reads many thousand people)
-        db.session.execute(insert(audit.AuditEvent), events)
+        db.session.execute(insert(audit.AuditEvent.__table__), events)
     return {t for t, *_ in targets}
 
 
