@@ -49,7 +49,20 @@ def _reads(app):
     staff = (AuditEvent.action == "person.read", AuditEvent.actor_role != "tenant")
     with app.app_context():
         events = db.session.scalars(select(AuditEvent).where(*staff).order_by(AuditEvent.id))
-        return [(e.actor_id, e.actor_role, e.target_type, e.target_id, e.ip, e.details) for e in events]
+        return [
+            (
+                e.actor_id,
+                e.actor_role,
+                e.target_type,
+                e.target_id,
+                e.ip,
+                e.details,
+                e.person_id,
+                e.house_id,
+                e.region_code,
+            )
+            for e in events
+        ]
 
 
 def test_card_by_scan_is_the_same_on_every_path(app, lived_in, login_as, monkeypatch):
@@ -68,8 +81,13 @@ def test_card_by_scan_is_the_same_on_every_path(app, lived_in, login_as, monkeyp
     # Each read counts its own scan: the second one sees the first.
     assert general["scans_total"] == fast["scans_total"] + 1
     assert {**fast, "scans_total": 0} == {**general, "scans_total": 0}
-    first, second = _reads(app)
-    assert first == second and first[1] == "supervisor" and first[5] == {"masked": True, "why": f"house {house} card"}
+    # One audit row per person read, the same on both paths: two occupants, two rows a read.
+    reads = _reads(app)
+    assert len(reads) == 4 and reads[:2] == reads[2:]
+    first = reads[0]
+    assert first[1] == "supervisor" and first[5] == {"masked": True, "why": f"house {house} card"}
+    assert {r[3] for r in reads[:2]} == {str(o["person_id"]) for o in fast["occupants"]}
+    assert first[6] == int(first[3]) and first[7] == house and first[8] == fast["scope_code"]
     with app.app_context():
         rows = db.session.execute(select(Scan.result, Scan.channel, Scan.role).order_by(Scan.id)).all()
     assert rows == [("ok", "api", "supervisor")] * 2

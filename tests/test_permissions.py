@@ -321,6 +321,12 @@ MATRIX = {
         None,
         only("supervisor", "admin"),
     ),
+    "api.audit_log": (
+        "GET",
+        lambda c, t: f"/api/v1/audit?kind=all&region={'330326100001001' if t == IN else '330326101'}",
+        None,
+        only("supervisor", "admin"),
+    ),
 }
 # What must not appear in an answer about the other township.
 HIDDEN_MARK = {"api.grid_at": "330326101001001", "api.region_roots": "330326101"}

@@ -13,7 +13,7 @@ REGION_REF = _obj({"code": _str, "name": _str, "level": _str})
 
 SCHEMAS = {
     "Error": _obj({"error": _obj({"code": _str, "message": _str, "fields": {"type": "object"}})}),
-    "Health": _obj({"status": _str, "database": _str, "db_ms": {"type": "number"}}),
+    "Health": _obj({"status": _str, "database": _str, "db_ms": {"type": "number"}, "audit": _str}),
     "Login": _obj({"username": _str, "password": _str}),
     "User": _obj(
         {
@@ -518,6 +518,36 @@ SCHEMAS = {
                         "name": _str,
                         "id_number": _str,
                         "phone": _str,
+                    }
+                ),
+            },
+        }
+    ),
+    # The audit log read back (backend/cockpit/auditlog.py).
+    "AuditLog": _obj(
+        {
+            "kind": {"enum": ["reveal", "all"]},
+            "next": {"type": ["integer", "null"]},
+            "events": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "id": _int,
+                        "at": _str,
+                        "actor": {
+                            "oneOf": [
+                                _obj({"id": _int, "name": _nstr, "role": _nstr}),
+                                {"type": "null"},
+                            ]
+                        },
+                        "action": _str,
+                        "target": _obj({"type": _nstr, "id": _nstr}),
+                        "person_id": {"type": ["integer", "null"]},
+                        "house_id": {"type": ["integer", "null"]},
+                        "region_code": _nstr,
+                        "reason": _nstr,
+                        "ip": _nstr,
+                        "details": {"type": "object"},
                     }
                 ),
             },

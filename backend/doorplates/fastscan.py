@@ -27,7 +27,19 @@ ENGINE_KEY = "menpai.scan_engine"
 DURABLE_KEY = "menpai.durable_engine"
 LOG_KEY = "menpai.scan_log"
 AUDIT_KEY = "menpai.read_audit_log"
-AUDIT_COLUMNS = ("at", "actor_id", "actor_role", "action", "target_type", "target_id", "region_code", "ip", "details")
+AUDIT_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_role",
+    "action",
+    "target_type",
+    "target_id",
+    "region_code",
+    "ip",
+    "details",
+    "person_id",
+    "house_id",
+)
 CACHE_KEY = "menpai.page_cache"
 
 

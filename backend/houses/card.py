@@ -125,5 +125,5 @@ def house_card(house: House, actor, view: PlateView | None = None) -> dict:
         )
         for t, p in rows
     ]
-    people = masked([p for *_, p in tenants], actor, why=why(house.id))
+    people = masked([p for *_, p in tenants], actor, why=why(house.id), house_id=house.id, region_code=house.scope_code)
     return assemble(view, details, [(i, k, _iso(d), s) for i, k, d, s in pending], scans, tenants, people)

@@ -2,7 +2,7 @@
 open obligations, scan count and the occupants' sealed fields as JSON arrays) instead of five, on the scan path's
 autocommit connection; the people masked here, on the server, as on every path; the audit event of that read
 queued for this process's audit writer, which COPYs the events every READ_AUDIT_FLUSH_SECONDS with a synchronous
-commit (scanlog.py) — the same row the ORM path adds to its transaction (vault.read_event). A hard crash (SIGKILL,
+commit (scanlog.py) — the same row the ORM path adds to its transaction (vault.read_events). A hard crash (SIGKILL,
 power) may lose that fraction of a second of read events; while the writer cannot write, each event is written
 synchronously before the card is answered, so a database outage fails the read instead.
 
@@ -30,7 +30,7 @@ from backend.houses import card
 from backend.houses.models import House
 from backend.obligations.models import Obligation
 from backend.overdue import obligation_state
-from backend.people.vault import mask, read_event
+from backend.people.vault import mask, read_events
 from backend.tenancy.models import OCCUPYING, Person, Tenancy
 from backend.types import utcnow
 
@@ -142,8 +142,9 @@ def house_card(entry: Entry, actor) -> Response:
     """The card as the JSON answer, this scan counted, the audit event of the masked read queued
     (fastscan.audit_read). The rest of the card is encoded once per entry: only the count is new."""
     if entry.people:
-        event = read_event(entry.people, actor, card.why(entry.house_id))
-        fastscan.audit_read({**event, "at": utcnow()}, AUDIT_SQL)
+        columns = {"house_id": entry.house_id, "region_code": entry.view.scope_code}
+        for event in read_events(entry.people, actor, card.why(entry.house_id), **columns):
+            fastscan.audit_read({**event, "at": utcnow()}, AUDIT_SQL)
     entry.scans[0] += 1
     if entry.body is None:
         details = entry.details

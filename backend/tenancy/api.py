@@ -187,6 +187,7 @@ def tenancy_resolve(tenancy_id):
     body="Reveal",
     response="Person",
     errors=(400, 404),
+    personal=True,  # an idempotent replay re-runs this audited read; the answer is never stored
 )
 def person_reveal(person_id):
     form = Form(json_body())
@@ -197,15 +198,15 @@ def person_reveal(person_id):
     person = db.session.get(Person, person_id)
     if person is None:
         raise NotFound()
-    scopes = db.session.scalars(
-        select(House.scope_code)
+    homes = db.session.execute(
+        select(House.id, House.scope_code)
         .join(Tenancy, Tenancy.house_id == House.id)
         .where(Tenancy.person_id == person.id, Tenancy.status.in_(OCCUPYING))
     ).all()
-    if not scopes:
+    if not homes:
         raise NotFound()
-    for code in scopes[:1]:
-        require_in_scope(current_user, code)
+    house_id, code = homes[0]
+    require_in_scope(current_user, code)
     clear = open_person(person)
     # Open identity conflicts on this ID number at houses in scope: what each check-in presented, to compare.
     conflicts = db.session.scalars(
@@ -216,6 +217,15 @@ def person_reveal(person_id):
     ).all()
     shown = [{"tenancy_id": t.id, **presented(t)} for t in conflicts if in_scope(current_user, t.house.scope_code)]
     extra = {"conflicts": [c["tenancy_id"] for c in shown]} if shown else {}
-    audit.record("person.reveal", actor=current_user, target=person, masked=False, reason=reason, **extra)
+    audit.record(
+        "person.reveal",
+        actor=current_user,
+        target=person,
+        house_id=house_id,
+        region_code=code,
+        masked=False,
+        reason=reason,
+        **extra,
+    )
     db.session.commit()
     return {"id": person.id, **clear, "presented": shown}
