@@ -1,15 +1,43 @@
-"""Uploaded camera photos: only real JPEG/PNG/WebP, re-encoded upright, bounded and metadata-free."""
+"""Uploaded camera photos: only real JPEG/PNG/WebP, re-encoded upright, bounded and metadata-free.
+
+Memory is bounded before anything is decoded: the header gives the size, a JPEG is decoded at a reduced scale
+(`draft`), and the pixels that would be decoded must fit MAX_DECODED_PIXELS. One decode at a time per process
+(DECODE_SLOTS), so parallel uploads in one worker queue instead of multiplying the peak; the decoded image is
+shrunk in place (or in bands of rows when it must be flattened) so no second full-size copy is held.
+"""
 
 import hashlib
 import io
 import math
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image
 
 MAGIC = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
 JPEG_QUALITY = 85
 WHITE = (255, 255, 255)
+# Pixels decoded for one upload: 16 MP of RGBA is 64 MB, about a third of the 200 MB a worker may reach.
+MAX_DECODED_PIXELS = 16_000_000
+# Pixels a JPEG header may declare: it decodes at down to 1/8 scale, so a 200 MP phone photo still fits the budget.
+# Pillow's own bomb check (a warning above, an error above twice this) is the backstop for every format.
+MAX_DECLARED_PIXELS = 200_000_000
+Image.MAX_IMAGE_PIXELS = MAX_DECLARED_PIXELS
+DECODE_SLOTS = 1
+DECODE_WAIT_S = 30
+BAND_PIXELS = 1 << 20
+_slots = threading.BoundedSemaphore(DECODE_SLOTS)
+# EXIF Orientation → the transpose that makes the image upright (what ImageOps.exif_transpose applies).
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 class ImageRejected(Exception):
@@ -33,16 +61,32 @@ class Sanitised:
 
 
 def sanitise(
-    data: bytes, max_bytes: int = 10 * 1024 * 1024, max_pixels: int = 25_000_000, max_side: int = 2560
+    data: bytes, max_bytes: int = 10 * 1024 * 1024, max_pixels: int = MAX_DECODED_PIXELS, max_side: int = 2560
 ) -> Sanitised:
-    """Validate an uploaded photo and return it re-encoded as an upright JPEG with no metadata."""
+    """Validate an uploaded photo and return it re-encoded as an upright JPEG with no metadata.
+
+    max_pixels bounds the pixels actually decoded (after a JPEG's reduced-scale decoding), checked on the header.
+    """
     _check_size(data, max_bytes)
     fmt = sniff_format(data)
     with _open(data, fmt, max_pixels) as img:
-        _check_pixels(img, max_pixels)
-        out = _decode(img, max_side)
-    encoded = _encode(out)
-    return Sanitised(encoded, "image/jpeg", out.width, out.height, hashlib.sha256(encoded).hexdigest())
+        _check_pixels(img, max_pixels, max_side)
+        with decode_slot():
+            out = _decode(img, max_side)
+            encoded = _encode(out)
+            size = out.size
+    return Sanitised(encoded, "image/jpeg", *size, hashlib.sha256(encoded).hexdigest())
+
+
+@contextmanager
+def decode_slot():
+    """Hold one of this process's decode slots; an upload that waits too long is refused as busy."""
+    if not _slots.acquire(timeout=DECODE_WAIT_S):
+        raise ImageRejected("error.upload_busy")
+    try:
+        yield
+    finally:
+        _slots.release()
 
 
 def sniff_format(data: bytes) -> str:
@@ -81,25 +125,52 @@ def _open(data: bytes, fmt: str, max_pixels: int) -> Image.Image:
     return img
 
 
-def _check_pixels(img: Image.Image, max_pixels: int) -> None:
-    """Refuse images whose declared size is too large, before their pixels are allocated."""
+def _check_pixels(img: Image.Image, max_pixels: int, max_side: int) -> None:
+    """Refuse images whose decoded size would be too large, before their pixels are allocated."""
+    too_many = ImageRejected("error.upload_too_many_pixels", max_mp=_in_units(max_pixels, 10**6))
+    if img.width * img.height > MAX_DECLARED_PIXELS:
+        raise too_many
+    _draft(img, max_side)  # a JPEG now reports the reduced size it will decode at; nothing is decoded yet
     if img.width * img.height > max_pixels:
-        raise ImageRejected("error.upload_too_many_pixels", max_mp=_in_units(max_pixels, 10**6))
+        raise too_many
 
 
 def _decode(img: Image.Image, max_side: int) -> Image.Image:
     """Decode the pixels and return an upright RGB image whose longest side is at most max_side."""
     try:
-        _draft(img, max_side)
+        orientation = img.getexif().get(0x0112)
         img.load()
-        out = _flatten(ImageOps.exif_transpose(img))
-        out.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        out = _upright(_shrink(img, max_side), orientation)
     except Exception:
         # Decoders signal truncated or malformed data with OSError, ValueError, SyntaxError, struct.error and more.
         raise ImageRejected("error.upload_corrupt") from None
     # JPEG save falls back to info["comment"], so a comment in the upload would otherwise survive re-encoding.
     out.info = {}
     return out
+
+
+def _shrink(img: Image.Image, max_side: int) -> Image.Image:
+    """An RGB copy on white whose longest side is at most max_side, never two full-size copies at once."""
+    if img.mode in ("RGB", "L") and not img.has_transparency_data:
+        img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)  # in place: the full-size pixels are freed
+        return img if img.mode == "RGB" else img.convert("RGB")
+    # Converting or flattening the whole image would allocate a second full-size copy: do it a band of rows at a
+    # time, box-reducing each band by the integer factor thumbnail's reducing_gap would have used.
+    factor = max(1, max(img.size) // (2 * max_side))
+    rows = max(factor, BAND_PIXELS // img.width // factor * factor)
+    canvas = Image.new("RGB", (math.ceil(img.width / factor), math.ceil(img.height / factor)), WHITE)
+    for top in range(0, img.height, rows):
+        band = _flatten(img.crop((0, top, img.width, min(img.height, top + rows))))
+        canvas.paste(band.reduce(factor) if factor > 1 else band, (0, top // factor))
+    img.close()
+    canvas.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return canvas
+
+
+def _upright(img: Image.Image, orientation: int | None) -> Image.Image:
+    """The image turned the way its EXIF Orientation says it was held."""
+    method = UPRIGHT.get(orientation)
+    return img.transpose(method) if method is not None else img
 
 
 def _draft(img: Image.Image, max_side: int) -> None:
@@ -115,7 +186,7 @@ def _flatten(img: Image.Image) -> Image.Image:
         return img.convert("RGB")
     rgba = img.convert("RGBA")
     out = Image.new("RGB", rgba.size, WHITE)
-    out.paste(rgba, mask=rgba.getchannel("A"))
+    out.paste(rgba, mask=rgba)
     return out
 
 
