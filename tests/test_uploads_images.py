@@ -204,9 +204,9 @@ def test_oversized_upload_is_refused_before_decoding(monkeypatch):
     opened = []
     monkeypatch.setattr(images.Image, "open", lambda *args, **kwargs: opened.append(args))
 
-    rejected = _rejected(b"\xff\xd8\xff" + bytes(11 * 1024 * 1024))
+    rejected = _rejected(b"\xff\xd8\xff" + bytes(17 * 1024 * 1024))
 
-    assert (rejected.reason, rejected.params) == ("error.upload_too_large", {"max_mb": 10})
+    assert (rejected.reason, rejected.params) == ("error.upload_too_large", {"max_mb": 16})
     assert opened == []
 
 

@@ -1,6 +1,8 @@
 """Upload a camera photo (sanitised before it is stored), and read one back."""
 
+import io
 from pathlib import Path
+from typing import BinaryIO
 
 from flask import Response, current_app, request
 from flask_login import current_user
@@ -30,13 +32,14 @@ def photo_dir() -> Path:
     return folder
 
 
-def _upload_bytes() -> bytes:
+def _upload() -> BinaryIO:
+    """The uploaded file: a multipart part stays in the file werkzeug spooled it to, read as it is decoded."""
     if request.mimetype == "multipart/form-data":
         file = request.files.get("photo")
         if file is None:
             raise ValidationError(fields={"photo": "error.required"})
-        return file.read()
-    return request.get_data()
+        return file.stream
+    return io.BytesIO(request.get_data())
 
 
 @route(
@@ -51,7 +54,7 @@ def _upload_bytes() -> bytes:
 )
 def photo_upload():
     try:
-        clean = sanitise(_upload_bytes(), max_bytes=current_app.config["PHOTO_MAX_MB"] * 1024 * 1024)
+        clean = sanitise(_upload(), max_bytes=current_app.config["PHOTO_MAX_MB"] * 1024 * 1024)
     except ImageRejected as err:
         raise _refusal(err) from None
     path = photo_dir() / f"{clean.sha256}.jpg"

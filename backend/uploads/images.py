@@ -6,12 +6,14 @@ Memory is bounded before anything is decoded: the header gives the size, a JPEG 
 shrunk in place (or in bands of rows when it must be flattened) so no second full-size copy is held.
 """
 
+import ctypes
 import hashlib
 import io
 import math
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from PIL import Image
 
@@ -28,6 +30,21 @@ DECODE_SLOTS = 1
 DECODE_WAIT_S = 30
 BAND_PIXELS = 1 << 20
 _slots = threading.BoundedSemaphore(DECODE_SLOTS)
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+
+
+def _return_freed_buffers() -> None:
+    """Make glibc give decode buffers (≥ 1 MB) back to the system when they are freed.
+
+    By default glibc raises its mmap threshold to the size of the largest block freed (up to 32 MB), after which
+    image buffers come from per-thread malloc arenas that keep the memory: 8 threads decoding 12 MP photos one
+    after another left a worker at 860 MB instead of 300 MB. A fixed threshold turns that adjustment off.
+    """
+    with suppress(AttributeError, OSError):  # not glibc: nothing to tune
+        ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, 1 << 20)
+
+
+_return_freed_buffers()
 # EXIF Orientation → the transpose that makes the image upright (what ImageOps.exif_transpose applies).
 UPRIGHT = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -61,15 +78,22 @@ class Sanitised:
 
 
 def sanitise(
-    data: bytes, max_bytes: int = 10 * 1024 * 1024, max_pixels: int = MAX_DECODED_PIXELS, max_side: int = 2560
+    data: bytes | BinaryIO,
+    max_bytes: int = 16 * 1024 * 1024,
+    max_pixels: int = MAX_DECODED_PIXELS,
+    max_side: int = 2560,
 ) -> Sanitised:
     """Validate an uploaded photo and return it re-encoded as an upright JPEG with no metadata.
 
-    max_pixels bounds the pixels actually decoded (after a JPEG's reduced-scale decoding), checked on the header.
+    data is the upload's bytes or a seekable file (an upload spooled to disk is then read a block at a time, never
+    held whole). max_pixels bounds the pixels actually decoded (after a JPEG's reduced-scale decoding), checked on
+    the header.
     """
-    _check_size(data, max_bytes)
-    fmt = sniff_format(data)
-    with _open(data, fmt, max_pixels) as img:
+    fp = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+    _check_size(fp, max_bytes)
+    fmt = sniff_format(fp.read(16))
+    fp.seek(0)
+    with _open(fp, fmt, max_pixels) as img:
         _check_pixels(img, max_pixels, max_side)
         with decode_slot():
             out = _decode(img, max_side)
@@ -99,19 +123,21 @@ def sniff_format(data: bytes) -> str:
     raise ImageRejected("error.upload_not_image")
 
 
-def _check_size(data: bytes, max_bytes: int) -> None:
+def _check_size(fp: BinaryIO, max_bytes: int) -> None:
     """Refuse empty or oversized uploads before anything is decoded."""
-    if not data:
+    size = fp.seek(0, io.SEEK_END)
+    fp.seek(0)
+    if not size:
         raise ImageRejected("error.upload_empty")
-    if len(data) > max_bytes:
+    if size > max_bytes:
         raise ImageRejected("error.upload_too_large", max_mb=_in_units(max_bytes, 1024 * 1024))
 
 
-def _open(data: bytes, fmt: str, max_pixels: int) -> Image.Image:
+def _open(fp: BinaryIO, fmt: str, max_pixels: int) -> Image.Image:
     """Read the header only, with Pillow restricted to the format the magic bytes announced."""
     try:
         # Restricting formats keeps Pillow's other, rarely exercised parsers away from untrusted bytes.
-        img = Image.open(io.BytesIO(data), formats=[fmt])
+        img = Image.open(fp, formats=[fmt])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # The warning only arrives as an exception where warnings are errors; elsewhere _check_pixels refuses it.
         raise ImageRejected("error.upload_too_many_pixels", max_mp=_in_units(max_pixels, 10**6)) from None
