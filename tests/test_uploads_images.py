@@ -10,7 +10,7 @@ import threading
 import zlib
 
 import pytest
-from PIL import Image, ImageFile
+from PIL import Image, ImageChops, ImageFile
 
 from backend.uploads import images
 from backend.uploads.images import ImageRejected, sanitise
@@ -134,11 +134,11 @@ def test_webp_is_accepted():
 
 
 def test_large_photo_is_downscaled_to_max_side():
-    data = _encode(Image.new("RGB", (5000, 3000), "gray"), "JPEG")
+    data = _encode(Image.new("RGB", (4032, 3024), "gray"), "JPEG")  # a 12 MP phone photo: decoded whole
 
     result = sanitise(data)
 
-    assert (result.width, result.height) == _decoded(result.data).size == (2560, 1536)
+    assert (result.width, result.height) == _decoded(result.data).size == (2560, 1920)
 
 
 def test_jpeg_draft_decoding_still_reaches_max_side():
@@ -160,7 +160,7 @@ def test_forty_megapixel_png_is_refused_before_decoding(monkeypatch):
     rejected = _rejected(data)
 
     assert rejected.reason == "error.upload_too_many_pixels"
-    assert rejected.params == {"max_mp": 16}
+    assert rejected.params == {"max_mp": 12.6}
 
 
 @pytest.mark.parametrize("side", [10_000, 20_000])  # over Pillow's warning limit, then over its error limit
@@ -245,7 +245,7 @@ def test_transparent_png_bomb_is_refused_before_decoding(monkeypatch):
     monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
     rejected = _rejected(data)
 
-    assert (rejected.reason, rejected.params) == ("error.upload_too_many_pixels", {"max_mp": 16})
+    assert (rejected.reason, rejected.params) == ("error.upload_too_many_pixels", {"max_mp": 12.6})
 
 
 def test_fifty_megapixel_jpeg_is_accepted_and_shrunk(monkeypatch):
@@ -311,3 +311,20 @@ def test_parallel_decodes_in_one_process_wait_for_the_slot(monkeypatch):
         release.set()
         holder.join()
     assert sanitise(photo).width == 40
+
+
+def test_jpeg_too_large_at_half_scale_decodes_at_a_quarter():
+    result = sanitise(_encode(Image.effect_noise((800, 600), 64).convert("RGB"), "JPEG"), max_pixels=100_000)
+
+    assert (result.width, result.height) == (200, 150)  # 1/2 would decode 120,000 pixels
+
+
+def test_banded_shrink_matches_a_whole_image_resize(monkeypatch):
+    img = Image.merge("RGB", [Image.effect_noise((1200, 900), s).resize((1200, 900)) for s in (20, 40, 60)])
+    monkeypatch.setattr(images, "BAND_PIXELS", 1200 * 40)  # about 20 output rows a band
+
+    banded = images._shrink(img.copy(), 500)
+
+    whole = img.resize((500, 375), Image.Resampling.LANCZOS)
+    assert banded.size == whole.size
+    assert all(high <= 1 for _, high in ImageChops.difference(banded, whole).getextrema())

@@ -20,28 +20,33 @@ from PIL import Image
 MAGIC = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
 JPEG_QUALITY = 85
 WHITE = (255, 255, 255)
-# Pixels decoded for one upload: 16 MP of RGBA is 64 MB, about a third of the 200 MB a worker may reach.
-MAX_DECODED_PIXELS = 16_000_000
+# Pixels decoded for one upload. Pillow holds RGB and RGBA at 4 bytes a pixel: 12.6 MP is 48 MiB, plus 25 MiB for
+# the output and a band keeps a worker (120 MB with the app loaded) under 200 MB. A 12 MP phone photo (4032×3024)
+# decodes whole; a larger JPEG decodes at 1/2, 1/4 or 1/8 scale; a larger PNG or WebP is refused.
+MAX_DECODED_PIXELS = 12_600_000
 # Pixels a JPEG header may declare: it decodes at down to 1/8 scale, so a 200 MP phone photo still fits the budget.
 # Pillow's own bomb check (a warning above, an error above twice this) is the backstop for every format.
 MAX_DECLARED_PIXELS = 200_000_000
 Image.MAX_IMAGE_PIXELS = MAX_DECLARED_PIXELS
 DECODE_SLOTS = 1
 DECODE_WAIT_S = 30
-BAND_PIXELS = 1 << 20
+BAND_PIXELS = 1 << 18
 _slots = threading.BoundedSemaphore(DECODE_SLOTS)
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8  # glibc's mallopt parameters
 
 
 def _return_freed_buffers() -> None:
-    """Make glibc give decode buffers (≥ 1 MB) back to the system when they are freed.
+    """Make glibc give decode buffers (≥ 1 MB) back to the system when they are freed, and share its arenas.
 
     By default glibc raises its mmap threshold to the size of the largest block freed (up to 32 MB), after which
     image buffers come from per-thread malloc arenas that keep the memory: 8 threads decoding 12 MP photos one
-    after another left a worker at 860 MB instead of 300 MB. A fixed threshold turns that adjustment off.
+    after another left a worker at 860 MB instead of 190 MB. A fixed threshold turns that adjustment off; two
+    arenas instead of one per thread keep the decoders' smaller buffers from piling up per thread (10 MB more).
     """
     with suppress(AttributeError, OSError):  # not glibc: nothing to tune
-        ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, 1 << 20)
+        libc = ctypes.CDLL(None)
+        libc.mallopt(M_MMAP_THRESHOLD, 1 << 20)
+        libc.mallopt(M_ARENA_MAX, 2)
 
 
 _return_freed_buffers()
@@ -156,7 +161,7 @@ def _check_pixels(img: Image.Image, max_pixels: int, max_side: int) -> None:
     too_many = ImageRejected("error.upload_too_many_pixels", max_mp=_in_units(max_pixels, 10**6))
     if img.width * img.height > MAX_DECLARED_PIXELS:
         raise too_many
-    _draft(img, max_side)  # a JPEG now reports the reduced size it will decode at; nothing is decoded yet
+    _draft(img, max_side, max_pixels)  # a JPEG now reports the reduced size it will decode at; nothing is decoded
     if img.width * img.height > max_pixels:
         raise too_many
 
@@ -176,21 +181,43 @@ def _decode(img: Image.Image, max_side: int) -> Image.Image:
 
 
 def _shrink(img: Image.Image, max_side: int) -> Image.Image:
-    """An RGB copy on white whose longest side is at most max_side, never two full-size copies at once."""
-    if img.mode in ("RGB", "L") and not img.has_transparency_data:
-        img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)  # in place: the full-size pixels are freed
-        return img if img.mode == "RGB" else img.convert("RGB")
-    # Converting or flattening the whole image would allocate a second full-size copy: do it a band of rows at a
-    # time, box-reducing each band by the integer factor thumbnail's reducing_gap would have used.
-    factor = max(1, max(img.size) // (2 * max_side))
-    rows = max(factor, BAND_PIXELS // img.width // factor * factor)
-    canvas = Image.new("RGB", (math.ceil(img.width / factor), math.ceil(img.height / factor)), WHITE)
-    for top in range(0, img.height, rows):
-        band = _flatten(img.crop((0, top, img.width, min(img.height, top + rows))))
-        canvas.paste(band.reduce(factor) if factor > 1 else band, (0, top // factor))
-    img.close()
-    canvas.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    return canvas
+    """An RGB copy on white whose longest side is at most max_side, made a band of rows at a time.
+
+    Converting, flattening or resizing the whole image at once would hold a second full-size copy (Pillow resizes
+    RGBA through a premultiplied copy, and its two-pass Lanczos through a full-width intermediate); a band costs
+    BAND_PIXELS. Each band is resized with its source rows plus the filter's reach, so the bands join seamlessly.
+    """
+    size = _fit(img.size, max_side)
+    out = Image.new("RGB", size, WHITE)
+    scale = img.height / size[1]
+    reach = math.ceil(3 * max(scale, 1)) + 1  # Lanczos reads 3 source pixels (times the scale) either side
+    rows = max(1, int(BAND_PIXELS / img.width / scale))
+    for top in range(0, size[1], rows):
+        bottom = min(size[1], top + rows)
+        first, last = top * scale, bottom * scale
+        crop_top = max(0, math.floor(first) - reach)
+        band = _flatten(img.crop((0, crop_top, img.width, min(img.height, math.ceil(last) + reach))))
+        if size != img.size:
+            box = (0, first - crop_top, img.width, last - crop_top)
+            band = band.resize((size[0], bottom - top), Image.Resampling.LANCZOS, box=box)
+        out.paste(band, (0, top))
+    return out
+
+
+def _fit(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """size scaled to fit a max_side square, rounded as Image.thumbnail rounds (the closer aspect ratio)."""
+    width, height = size
+    if max(size) <= max_side:
+        return size
+    aspect = width / height
+    if width >= height:
+        return max_side, max(
+            1,
+            min(math.floor(max_side / aspect), math.ceil(max_side / aspect), key=lambda n: abs(aspect - max_side / n)),
+        )
+    return max(
+        1, min(math.floor(max_side * aspect), math.ceil(max_side * aspect), key=lambda n: abs(aspect - n / max_side))
+    ), max_side
 
 
 def _upright(img: Image.Image, orientation: int | None) -> Image.Image:
@@ -199,17 +226,22 @@ def _upright(img: Image.Image, orientation: int | None) -> Image.Image:
     return img.transpose(method) if method is not None else img
 
 
-def _draft(img: Image.Image, max_side: int) -> None:
-    """Let the JPEG decoder scale down by a power of two while the longest side stays at least max_side."""
-    longest = max(img.size)
-    if longest > max_side:
-        img.draft(None, (math.ceil(img.width * max_side / longest), math.ceil(img.height * max_side / longest)))
+def _draft(img: Image.Image, max_side: int, max_pixels: int) -> None:
+    """Let the JPEG decoder scale down by 2, 4 or 8: as far as max_side allows, further if max_pixels needs it."""
+    if img.format != "JPEG":
+        return
+    width, height = img.size
+    fits = [s for s in (1, 2, 4, 8) if math.ceil(width / s) * math.ceil(height / s) <= max_pixels]
+    sharp = [s for s in (1, 2, 4, 8) if max(width, height) // s >= max_side]
+    scale = max(fits[:1] + sharp[-1:] or [1])
+    if scale > 1:
+        img.draft(None, (width // scale, height // scale))  # Pillow picks the largest scale still reaching this
 
 
 def _flatten(img: Image.Image) -> Image.Image:
     """Convert to RGB, compositing any transparency onto white."""
     if not img.has_transparency_data:
-        return img.convert("RGB")
+        return img if img.mode == "RGB" else img.convert("RGB")
     rgba = img.convert("RGBA")
     out = Image.new("RGB", rgba.size, WHITE)
     out.paste(rgba, mask=rgba)
