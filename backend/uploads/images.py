@@ -3,7 +3,7 @@
 Memory is bounded before anything is decoded: the header gives the size, a JPEG is decoded at a reduced scale
 (`draft`), and the pixels that would be decoded must fit MAX_DECODED_PIXELS. One decode at a time per process
 (DECODE_SLOTS), so parallel uploads in one worker queue instead of multiplying the peak; the decoded image is
-shrunk in place (or in bands of rows when it must be flattened) so no second full-size copy is held.
+flattened and shrunk a band of rows at a time, so no second full-size copy is held (bench/uploads.md).
 """
 
 import ctypes
@@ -205,19 +205,18 @@ def _shrink(img: Image.Image, max_side: int) -> Image.Image:
 
 
 def _fit(size: tuple[int, int], max_side: int) -> tuple[int, int]:
-    """size scaled to fit a max_side square, rounded as Image.thumbnail rounds (the closer aspect ratio)."""
+    """size scaled to fit a max_side square, rounded as Image.thumbnail rounds (to the closer aspect ratio)."""
     width, height = size
     if max(size) <= max_side:
         return size
     aspect = width / height
     if width >= height:
-        return max_side, max(
-            1,
-            min(math.floor(max_side / aspect), math.ceil(max_side / aspect), key=lambda n: abs(aspect - max_side / n)),
-        )
-    return max(
-        1, min(math.floor(max_side * aspect), math.ceil(max_side * aspect), key=lambda n: abs(aspect - n / max_side))
-    ), max_side
+        return max_side, _closest(max_side / aspect, lambda n: abs(aspect - max_side / n) if n else 0)
+    return _closest(max_side * aspect, lambda n: abs(aspect - n / max_side)), max_side
+
+
+def _closest(value: float, error) -> int:
+    return max(1, min(math.floor(value), math.ceil(value), key=error))
 
 
 def _upright(img: Image.Image, orientation: int | None) -> Image.Image:
