@@ -3,6 +3,7 @@ clearly which line of a broken file cannot be read, writing nothing."""
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -14,7 +15,8 @@ from backend.extensions import db
 from backend.regions.models import Region
 from backend.tabular import detect_encoding
 
-DIVISIONS = "/work/shared/data/divisions-zhejiang.csv"
+# The real Zhejiang division file (the same bytes as the shared data set ../shared/data/divisions-zhejiang.csv).
+DIVISIONS = str(Path(__file__).resolve().parent.parent / "backend" / "data" / "divisions-zhejiang.csv")
 EN = {"MENPAI_LANG": "en"}
 
 
