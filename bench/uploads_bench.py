@@ -8,7 +8,7 @@ The upload mix is generated once into bench/out/uploads/ (Pillow only, in a chil
 (~12 MB, a phone photo). Each scenario (one file ×P, or the three files in turn until P) runs in fresh worker
 processes: W processes, each has built the Flask app (`create_app`, so its baseline is a real worker's) and then
 calls `sanitise()` for its share of the P uploads from P/W threads at once, as a gthread worker would. A worker
-reports its RSS before the uploads and its peak (`ru_maxrss`) after; "before" loads `backend/uploads/images.py` from
+reports its RSS before the uploads and its peak (`VmHWM`) after; "before" loads `backend/uploads/images.py` from
 the git ref (`git show`) in place of the current one. The HTTP layer (multipart parsing, one copy of ≤ 10 MB of
 bytes) is not in the figure. Result: bench/out/uploads.json; write-up in bench/uploads.md.
 """
@@ -111,7 +111,8 @@ def worker(ref: str | None, names: list[str]) -> dict:
         started = time.perf_counter()
         with ThreadPoolExecutor(len(names)) as pool:
             results = list(pool.map(one, names))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM rather than ru_maxrss, which a child inherits from the process that forked it.
+    peak = int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0])
     return {
         "baseline_mb": round(base / 1024),
         "peak_mb": round(peak / 1024),

@@ -263,14 +263,17 @@ def test_fifty_megapixel_jpeg_is_accepted_and_shrunk(monkeypatch):
 def test_fifty_megapixel_jpeg_decodes_in_bounded_memory(tmp_path):
     path = tmp_path / "50mp.jpg"
     path.write_bytes(_big_jpeg(8660, 5774))
+    # VmHWM, not ru_maxrss: a child's ru_maxrss starts at the RSS of the pytest process that forked it.
     script = textwrap.dedent(f"""
-        import resource
         from pathlib import Path
         from backend.uploads.images import sanitise
+        def peak_kb():
+            status = Path("/proc/self/status").read_text()
+            return int(status.split("VmHWM:")[1].split()[0])
         data = Path({str(path)!r}).read_bytes()
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        before = peak_kb()
         sanitise(data)
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+        print(peak_kb() - before)
     """)
     grown_kb = int(subprocess.run([sys.executable, "-c", script], capture_output=True, check=True, text=True).stdout)
 
