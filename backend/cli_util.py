@@ -11,6 +11,8 @@ from backend.extensions import db
 from backend.i18n import t
 from backend.rejects import ImportRejected
 
+ENCODING_HELP = "Encoding of a CSV file, e.g. gb18030 or utf-8 (default: detected; UTF-8 with or without BOM, GB18030)."
+
 
 def echo_rejects(rejects, report_path=None) -> None:
     """Print each rejected line with its reason; optionally write them as CSV."""

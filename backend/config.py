@@ -67,8 +67,8 @@ PERSONAL_DATA_INDEX_KEY = None
 RESIDENCE_RENEWAL_MONTHS = 6
 # Photos: where the sanitised JPEGs go (default instance/photos) and the upload limits.
 PHOTO_DIR = None
-PHOTO_MAX_MB = 10
-MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+PHOTO_MAX_MB = 16  # a 12 MB photo straight from a phone camera must pass
+MAX_CONTENT_LENGTH = 17 * 1024 * 1024  # PHOTO_MAX_MB and the multipart envelope
 
 # Notifications. Web Push (VAPID, RFC 8292): the key pair from `flask notify vapid-keys`; unset: generated once into
 # instance/vapid.json. Changing the key invalidates every browser's subscription. The subject is who push services
