@@ -1,7 +1,7 @@
 """audit targets that fit (one row per person, its house), idempotency leases, no stored reveal answers
 
 Revision ID: d4e8a1f2c9b7
-Revises: c7e2a9d4b1f6
+Revises: d4f1a7c3e9b2
 Create Date: 2026-12-04 17:24:00.000000
 
 A masked read of 61 tenants was one audit row whose target_id listed 61 ids in String(64): a 500 on PostgreSQL and
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "d4e8a1f2c9b7"
-down_revision = "c7e2a9d4b1f6"
+down_revision = "d4f1a7c3e9b2"
 branch_labels = None
 depends_on = None
 
