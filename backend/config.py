@@ -21,6 +21,12 @@ LOGIN_WINDOW_MINUTES = 15
 LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
 LOGIN_MAX_FAILURES_PER_IP = 30
 
+# Verification (核验): an approval from further than this (metres, from the address point) goes to the township
+# supervisor's review instead of activating the plate; the fix's reported accuracy is subtracted first, but at most
+# VERIFY_ACCURACY_CREDIT_M of it (a fix claiming ±5 km earns no more benefit of the doubt than one of ±100 m).
+VERIFY_MAX_DISTANCE_M = 150
+VERIFY_ACCURACY_CREDIT_M = 100
+
 # How many reverse proxies (nginx, a load balancer) stand in front: their X-Forwarded-For is trusted that deep,
 # so login throttling sees the phone's address and not the proxy's. 0 when the app faces clients directly.
 TRUSTED_PROXIES = 0
