@@ -162,7 +162,8 @@ def _far_verification(rule, prefix=""):
     )
     reason = case((Verification.distance_m.is_(None), "verified_without_fix"), else_="verified_far")
     query = select(House.id, reason, Verification.distance_m, Verification.accuracy_m, Verification.at)
-    query = query.join(VerificationTask, VerificationTask.house_id == House.id).join(Verification, Verification.id == latest)
+    query = query.join(VerificationTask, VerificationTask.house_id == House.id)
+    query = query.join(Verification, Verification.id == latest)
     return query.where(VerificationTask.state == "review"), ("distance_m", "accuracy_m", "visited_at")
 
 
