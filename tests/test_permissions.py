@@ -100,6 +100,12 @@ MATRIX = {
         None,
         only("admin"),
     ),
+    "api.unlock_user": (
+        "POST",
+        lambda c, t: f"/api/v1/users/{c.user_ids['tenant-' + t]}/unlock",
+        None,
+        only("admin"),
+    ),
     "api.address_search": ("GET", lambda c, t: "/api/v1/addresses?q=解放街", None, signed_in),
     "api.address_detail": (
         "GET",

@@ -203,6 +203,8 @@ SCHEMAS = {
             "flags": {"type": "array", "items": _str},
         }
     ),
+    # Login throttling (issue #14 item 14): an admin's unlock.
+    "Unlocked": _obj({"cleared": {"type": "integer", "description": "failed logins no longer counted"}}),
     # Verification review (issue #14 item 7): far or fixless approvals wait for the township supervisor.
     "ReviewList": _obj({"reviews": {"type": "array", "items": {"type": "object"}}}),
     "Review": _obj(

@@ -1,4 +1,4 @@
-"""verification review: far or fixless approvals wait for the township supervisor
+"""verification review (far or fixless approvals wait for the township supervisor); login failures an admin cleared
 
 Revision ID: d4f1a7c93e58
 Revises: c7e2a9d4b1f6
@@ -8,6 +8,7 @@ Create Date: 2026-12-04 17:18:00.000000
   no GPS fix at all).
 - verification_tasks: state may be 'review'.
 - verification_reviews: the supervisor's decisions.
+- login_attempts.cleared_at: set by an admin's unlock (the failure stops counting towards throttling).
 
 SQLite cannot alter a CHECK or a NOT NULL: the two tables are rebuilt by hand (create, copy, drop, rename) and their
 indexes and triggers put back verbatim from sqlite_master (SpatiaLite's geometry triggers on verifications.point and
@@ -106,9 +107,12 @@ def upgrade():
     )
     for column in ("task_id", "verification_id", "reviewer_id"):
         op.create_index(f"ix_verification_reviews_{column}", "verification_reviews", [column], unique=False)
+    op.add_column("login_attempts", sa.Column("cleared_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("login_attempts") as batch_op:
+        batch_op.drop_column("cleared_at")
     op.drop_table("verification_reviews")
     # Visits without a fix or waiting for review cannot go back: the old schema has no place for them.
     if op.get_bind().dialect.name == "postgresql":
