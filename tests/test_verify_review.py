@@ -1,13 +1,17 @@
 """Item 7 of issue #14: an approval far from the door (or with no GPS fix) goes to the township supervisor's review
 instead of activating the plate; approve activates, send back reopens the task; the cockpit shows the alert."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from loop_helpers import answers
 from sqlalchemy import select
 
 from backend.audit import AuditEvent
 from backend.extensions import db
-from backend.verification.models import VerificationTask
+from backend.houses.models import House
+from backend.verification.models import Verification, VerificationReview, VerificationTask
 
 GRID, TOWNSHIP, OTHER_TOWNSHIP = "330326100001001", "330326100", "330326101"
 DOOR = (27.61, 120.505)  # address A1-1
@@ -140,3 +144,59 @@ def test_the_cockpit_raises_a_far_verification_alert(app, pending, login_as):
     stored = resp.get_json()
     assert [a["house"]["id"] for a in stored["alerts"]] == [house], stored
     assert stored["alerts"][0]["text"] and "{" not in stored["alerts"][0]["text"]
+
+
+def _parallel(n, fn):
+    barrier = threading.Barrier(n)
+
+    def run(i):
+        barrier.wait()
+        return fn(i)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(run, range(n)))
+
+
+def declared_in_grid(houses):
+    """Five declared houses in the grid (rooms of A1-1 and A1-2 declared one by one), for five bursts."""
+    rooms = [houses.unit(c, room) for c, room in (("A1-1", "北间"), ("A1-2", "北间"), ("A1-1", "南间"))]
+    return [houses.add("A1-1", status="declared"), houses.add("A1-2", status="declared"), *rooms]
+
+
+def task_of(app, house):
+    with app.app_context():
+        return db.session.scalar(select(VerificationTask.id).where(VerificationTask.house_id == house))
+
+
+def test_parallel_visits_of_one_task_settle_it_once(app, houses, login_as):
+    """Meaningful on PostGIS (TEST_DATABASE_URL): six visits of one task at once, four bursts; one wins each time."""
+    workers = [login_as("grid_worker", GRID, username=f"grid-{i}") for i in range(6)]
+    far = (DOOR[0] + 0.018, DOOR[1])
+    bodies = [visit(*DOOR), visit(*far), visit(*DOOR, outcome="rejected", reasons=["无人居住"])]
+    for house in declared_in_grid(houses):
+        url = f"/api/v1/tasks/{task_of(app, house)}/verify"
+        results = _parallel(6, lambda i, url=url: workers[i].post(url, json=bodies[i % 3]))
+        codes = sorted(r.status_code for r in results)
+        with app.app_context():
+            visits = db.session.scalars(select(Verification.outcome).where(Verification.house_id == house)).all()
+        assert codes == [201] + [409] * 5 and len(visits) == 1, (codes, visits)
+
+
+def test_parallel_review_decisions_settle_the_task_once(app, houses, login_as):
+    supervisors = [login_as("supervisor", TOWNSHIP, username=f"sup-{i}") for i in range(6)]
+    worker = login_as("grid_worker", GRID)
+    bodies = [{"decision": "approved"}, {"decision": "sent_back", "reason": "重新定位"}]
+    for house in declared_in_grid(houses):
+        task = task_of(app, house)
+        assert worker.post(f"/api/v1/tasks/{task}/verify", json=visit(None, None)).status_code == 201
+        url = f"/api/v1/reviews/{task}"
+        results = _parallel(6, lambda i, url=url: supervisors[i].post(url, json=bodies[i % 2]))
+        assert sorted(r.status_code for r in results) == [200] + [409] * 5
+        with app.app_context():
+            decisions = db.session.scalars(
+                select(VerificationReview.decision).where(VerificationReview.task_id == task)
+            )
+            (decision,) = decisions.all()
+            state = db.session.get(VerificationTask, task).state
+            status = db.session.get(House, house).status
+        assert (state, status) == (("done", "active") if decision == "approved" else ("open", "declared"))
