@@ -117,7 +117,8 @@ def test_send_back_needs_a_reason_and_reopens_the_task(pending, login_as):
     assert missing.status_code == 400 and "reason" in missing.get_json()["error"]["fields"]
     resp = supervisor.post(f"/api/v1/reviews/{task}", json={"decision": "sent_back", "reason": "请到门口重新定位"})
     assert resp.status_code == 200
-    assert task in [t["id"] for t in worker.client.get("/api/v1/tasks").get_json()["tasks"]]
+    (listed,) = [t for t in worker.client.get("/api/v1/tasks").get_json()["tasks"] if t["id"] == task]
+    assert listed["sent_back"] == "请到门口重新定位"
     assert house_state(worker.client, house) == ("declared", "pending")
     done = worker.post(f"/api/v1/tasks/{task}/verify", json=visit(*DOOR))
     assert done.get_json()["outcome"] == "approved"
@@ -200,3 +201,14 @@ def test_parallel_review_decisions_settle_the_task_once(app, houses, login_as):
             state = db.session.get(VerificationTask, task).state
             status = db.session.get(House, house).status
         assert (state, status) == (("done", "active") if decision == "approved" else ("open", "declared"))
+
+
+def test_the_timeline_shows_the_visit_under_review_and_the_decision(pending, login_as):
+    house, task = pending
+    login_as("grid_worker", GRID).post(f"/api/v1/tasks/{task}/verify", json=visit(None, None))
+    supervisor = login_as("supervisor", TOWNSHIP)
+    supervisor.post(f"/api/v1/reviews/{task}", json={"decision": "sent_back", "reason": "请到门口定位"})
+    events = supervisor.client.get(f"/api/v1/houses/{house}/timeline").get_json()["events"]
+    kinds = {e["kind"]: e for e in events}
+    assert kinds["verified"]["outcome"] == "needs_review" and kinds["verified"]["distance_m"] is None
+    assert kinds["review_sent_back"]["reason"] == "请到门口定位"

@@ -6,7 +6,7 @@ from flask_login import current_user
 from backend.api import float_arg, json_body, route
 from backend.errors import ValidationError
 from backend.extensions import db
-from backend.verification.operations import open_tasks, review, review_list, task_for, verify
+from backend.verification.operations import open_tasks, review, review_list, sent_back, task_for, verify
 
 
 def _position():
@@ -29,6 +29,7 @@ def _position():
 )
 def task_list():
     rows = open_tasks(current_user, *_position())
+    reasons = sent_back([t.id for t, *_ in rows])
     return {
         "tasks": [
             {
@@ -40,6 +41,7 @@ def task_list():
                 "distance_m": d,
                 "max_occupants": h.max_occupants,
                 "fire_self_check": h.fire_self_check,
+                "sent_back": reasons.get(t.id),  # the supervisor's reason when a review sent the visit back
             }
             for t, h, a, d in rows
         ]

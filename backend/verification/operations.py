@@ -48,6 +48,19 @@ def open_tasks(worker, lon=None, lat=None, limit=100):
     return [(t, h, a, round(d, 1)) for t, h, a, d in rows]
 
 
+def sent_back(task_ids) -> dict[int, str]:
+    """task id -> the supervisor's reason, for the listed tasks whose latest review sent them back."""
+    if not task_ids:
+        return {}
+    rows = db.session.execute(
+        select(VerificationReview.task_id, VerificationReview.decision, VerificationReview.reason)
+        .where(VerificationReview.task_id.in_(task_ids))
+        .order_by(VerificationReview.task_id, VerificationReview.id)
+    )
+    latest = {task: (decision, reason) for task, decision, reason in rows}
+    return {task: reason for task, (decision, reason) in latest.items() if decision == "sent_back"}
+
+
 def task_for(worker, task_id: int) -> VerificationTask:
     task = db.session.get(VerificationTask, task_id)
     if task is None or not in_scope(worker, task.scope_code):

@@ -57,6 +57,7 @@ export async function tasksScreen(ctx) {
           t('tasks.declared', { date: formatTime(Date.parse(task.declared_at)) }),
         ].filter(Boolean).join(' · ')),
         queued.has(task.id) ? [' ', h('span', { class: 'tag' }, t('tasks.queued'))] : null,
+        task.sent_back ? [h('br'), h('span', { class: 'error', 'data-sent-back': '' }, t('tasks.sent_back', { reason: task.sent_back }))] : null,
       ),
     ),
   ));
