@@ -43,14 +43,23 @@ def _last_success(*conds):
     return db.session.scalar(select(func.max(LoginAttempt.at)).where(LoginAttempt.success.is_(True), *conds))
 
 
-def _failures(since: datetime, *conds) -> list[datetime]:
-    """Times of the live (not unlocked) failures since `since`, newest first."""
+def _failures(since: datetime, *conds, limit=None) -> list[datetime]:
+    """Times of the live (not unlocked) failures since `since`, newest first (the first `limit`)."""
     rows = db.session.scalars(
         select(LoginAttempt.at)
         .where(LoginAttempt.success.is_(False), LoginAttempt.cleared_at.is_(None), LoginAttempt.at >= since, *conds)
         .order_by(LoginAttempt.at.desc())
+        .limit(limit)
     )
     return list(rows)
+
+
+def _count(since: datetime, *conds) -> int:
+    return db.session.scalar(
+        select(func.count()).where(
+            LoginAttempt.success.is_(False), LoginAttempt.cleared_at.is_(None), LoginAttempt.at >= since, *conds
+        )
+    )
 
 
 def _since(now, *conds):
@@ -90,16 +99,16 @@ def check(username: str, ip: str, known_device: bool) -> None:
         return
     window = timedelta(minutes=_cfg("LOGIN_WINDOW_MINUTES"))
     limit = _cfg("LOGIN_MAX_FAILURES_PER_ACCOUNT")
-    account = _failures(_window_start(now), LoginAttempt.username == username)
+    account = _failures(_window_start(now), LoginAttempt.username == username, limit=limit)
     if len(account) >= limit:
         # Free again when enough of them have left the window.
         _refuse(now, account[limit - 1] + window, "error.account_locked", code="account_locked")
-    _check_ip(now, ip, username, fails)
+    _check_ip(now, ip, fails)
 
 
-def _check_ip(now, ip, username, pair_fails) -> None:
+def _check_ip(now, ip, pair_fails) -> None:
     since = _window_start(now)
-    if len(_failures(since, LoginAttempt.ip == ip)) < _cfg("LOGIN_MAX_FAILURES_PER_IP"):
+    if _count(since, LoginAttempt.ip == ip) < _cfg("LOGIN_MAX_FAILURES_PER_IP"):
         return
     if pair_fails:  # this account is among those guessed from here
         _refuse(now, pair_fails[0] + timedelta(minutes=_cfg("LOGIN_WINDOW_MINUTES")), "error.login_ip_slowed")
@@ -115,14 +124,11 @@ def record_failure(username: str, ip: str, user) -> None:
     db.session.flush()
     now = utcnow()
     pair = (LoginAttempt.username == username, LoginAttempt.ip == ip)
+    start = _window_start(now)
     reached = [
-        ("account_ip", len(_failures(_since(now, *pair), *pair)), _cfg("LOGIN_FREE_FAILURES")),
-        (
-            "account",
-            len(_failures(_window_start(now), LoginAttempt.username == username)),
-            _cfg("LOGIN_MAX_FAILURES_PER_ACCOUNT"),
-        ),
-        ("ip", len(_failures(_window_start(now), LoginAttempt.ip == ip)), _cfg("LOGIN_MAX_FAILURES_PER_IP")),
+        ("account_ip", _count(_since(now, *pair), *pair), _cfg("LOGIN_FREE_FAILURES")),
+        ("account", _count(start, LoginAttempt.username == username), _cfg("LOGIN_MAX_FAILURES_PER_ACCOUNT")),
+        ("ip", _count(start, LoginAttempt.ip == ip), _cfg("LOGIN_MAX_FAILURES_PER_IP")),
     ]
     for scope, count, limit in reached:
         if count == limit:
