@@ -12,8 +12,9 @@ Create Date: 2026-12-04 17:18:00.000000
 
 SQLite cannot alter a CHECK or a NOT NULL: the two tables are rebuilt by hand (create, copy, drop, rename) and their
 indexes and triggers put back verbatim from sqlite_master (SpatiaLite's geometry triggers on verifications.point and
-the house_last_visits trigger among them; alembic's batch mode would lose the triggers). Foreign keys are not
-enforced on our SQLite connections, so dropping the referenced table is allowed.
+the house_last_visits trigger among them; alembic's batch mode would lose the triggers). Our SQLite connections
+enforce foreign keys, and dropping a table that other rows reference fails even when deferred (SQLite's own
+12-step recipe): the rebuild runs with foreign keys off, outside a transaction, and checks them afterwards.
 """
 
 import re
@@ -66,6 +67,20 @@ def _sqlite_rebuild(table: str, edits: list) -> None:
         op.execute(sql)
 
 
+def _without_foreign_keys(rebuild) -> None:
+    """Run the SQLite rebuild with foreign keys off (the pragma is ignored inside a transaction), then check them."""
+    raw = op.get_bind().connection.dbapi_connection
+    raw.commit()  # whatever the driver began implicitly (alembic_version's UPDATE)
+    raw.execute("PRAGMA foreign_keys = OFF")
+    try:
+        rebuild()
+        problems = raw.execute("PRAGMA foreign_key_check").fetchall()
+        assert not problems, problems
+        raw.commit()
+    finally:
+        raw.execute("PRAGMA foreign_keys = ON")
+
+
 def _pg_checks(table: str, name: str, condition: str) -> None:
     op.drop_constraint(op.f(f"ck_{table}_{name}"), table, type_="check")
     op.create_check_constraint(op.f(f"ck_{table}_{name}"), table, condition)
@@ -80,8 +95,7 @@ def upgrade():
         _pg_checks("verifications", "outcome", NEW_OUTCOMES)
         _pg_checks("verification_tasks", "state", NEW_STATES)
     else:
-        for table, edits in SQLITE_EDITS.items():
-            _sqlite_rebuild(table, edits)
+        _without_foreign_keys(lambda: [_sqlite_rebuild(table, edits) for table, edits in SQLITE_EDITS.items()])
     op.create_table(
         "verification_reviews",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -122,5 +136,6 @@ def downgrade():
         for column in ("distance_m", "accuracy_m", "point"):
             op.alter_column("verifications", column, nullable=False)
     else:
-        for table, edits in SQLITE_EDITS.items():
-            _sqlite_rebuild(table, [(new, old) for old, new in edits])
+        _without_foreign_keys(
+            lambda: [_sqlite_rebuild(table, [(new, old) for old, new in edits]) for table, edits in SQLITE_EDITS.items()]
+        )
