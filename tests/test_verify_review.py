@@ -212,3 +212,26 @@ def test_the_timeline_shows_the_visit_under_review_and_the_decision(pending, log
     kinds = {e["kind"]: e for e in events}
     assert kinds["verified"]["outcome"] == "needs_review" and kinds["verified"]["distance_m"] is None
     assert kinds["review_sent_back"]["reason"] == "请到门口定位"
+
+
+def test_the_migration_keeps_visits_tasks_and_triggers_down_and_up_again(app, pending, login_as):
+    """Migration d4f1a7c93e58 rebuilds both tables on SQLite: with rows that other tables reference (foreign keys
+    on), the rows, the SpatiaLite geometry triggers and the last-visit trigger survive a downgrade and an upgrade."""
+    import flask_migrate
+
+    from backend.cockpit.lastvisit import HouseLastVisit
+
+    house, task = pending
+    worker = login_as("grid_worker", GRID)
+    assert worker.post(f"/api/v1/tasks/{task}/verify", json=visit(*DOOR, outcome="needs_fix", reasons=["缺灭火器"]))
+    with app.app_context():
+        db.session.remove()
+        flask_migrate.downgrade(revision="c7e2a9d4b1f6")
+        flask_migrate.upgrade()
+        db.session.remove()
+        db.engine.dispose()
+    assert worker.post(f"/api/v1/tasks/{task}/verify", json=visit(*DOOR)).get_json()["outcome"] == "approved"
+    with app.app_context():
+        assert db.session.scalar(select(VerificationTask.state).where(VerificationTask.id == task)) == "done"
+        assert len(db.session.scalars(select(Verification).where(Verification.task_id == task)).all()) == 2
+        assert db.session.get(HouseLastVisit, house) is not None
