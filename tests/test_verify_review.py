@@ -226,7 +226,7 @@ def test_the_migration_keeps_visits_tasks_and_triggers_down_and_up_again(app, pe
     assert worker.post(f"/api/v1/tasks/{task}/verify", json=visit(*DOOR, outcome="needs_fix", reasons=["缺灭火器"]))
     with app.app_context():
         db.session.remove()
-        flask_migrate.downgrade(revision="c7e2a9d4b1f6")
+        flask_migrate.downgrade(revision="d4e8a1f2c9b7")
         flask_migrate.upgrade()
         db.session.remove()
         db.engine.dispose()

@@ -36,7 +36,6 @@ def downgrade():
     op.drop_column("idempotency_keys", "lease_until")
     op.drop_index(op.f("ix_audit_events_house_id"), table_name="audit_events")
     op.drop_index(op.f("ix_audit_events_person_id"), table_name="audit_events")
-    # SQLite drops a column by rebuilding the table, which would lose the append-only triggers: keep them there.
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_column("audit_events", "house_id")
-        op.drop_column("audit_events", "person_id")
+    # A plain DROP COLUMN on both (SQLite >= 3.35 drops in place, no rebuild): the append-only triggers stay.
+    op.drop_column("audit_events", "house_id")
+    op.drop_column("audit_events", "person_id")
