@@ -15,6 +15,7 @@ from backend.cockpit.api import ROLES, _period
 from backend.cockpit.trends import BUCKETS, MEASURES, trends
 from backend.errors import NotFound, ValidationError
 from backend.extensions import db
+from backend.guards import ID_MAX
 from backend.houses.models import House
 from backend.people import validate
 from backend.people.vault import open_person
@@ -177,7 +178,7 @@ def _worker() -> User:
         return current_user
     if not raw:
         raise ValidationError(fields={"worker": "error.required"})
-    worker = db.session.get(User, int_arg("worker", 0, 1, 2**62))
+    worker = db.session.get(User, int_arg("worker", 0, 1, ID_MAX))
     if worker is None or worker.role != "grid_worker" or worker.region is None:
         raise NotFound()
     if not in_scope(current_user, worker.region.code):
