@@ -15,8 +15,8 @@ def _operation(endpoint: str, doc: dict, rule) -> dict:
     op = {"tags": [doc["tag"]], "summary": doc["summary"], "operationId": endpoint.replace(".", "_")}
     params = [{"name": n, "in": "path", "required": True, "schema": _path_schema(rule, n)} for n in rule.arguments]
     params += [
-        {"name": name, "in": "query", "required": required, "description": desc, "schema": {"type": typ}}
-        for name, typ, required, desc in doc["params"]
+        {"name": name, "in": "query", "required": required, "description": desc, "schema": {"type": typ, **more[0]}}
+        for name, typ, required, desc, *more in ((*p, {}) for p in doc["params"])
     ]
     if doc.get("idempotent"):
         params.append(

@@ -254,6 +254,7 @@ def cockpit_visit_workers():
     }
 
 
+REASON_MAX = 300  # a police reveal's reason, kept in the audit log
 TENANT_COLUMNS = ["tenancy_id", "house_id", "address", "unit_label", "room", "move_in", "name", "id_number", "phone"]
 
 
@@ -264,7 +265,7 @@ def _reveal() -> str | None:
     if current_user.role != "police":
         raise NotFound()  # nobody else may reveal: the option is not theirs
     reason = (request.args.get("reason") or "").strip()
-    if len(reason) < 4 or len(reason) > 300:
+    if len(reason) < 4 or len(reason) > REASON_MAX:
         raise ValidationError(fields={"reason": "error.reason_too_short"})
     return reason
 
@@ -278,7 +279,7 @@ def _reveal() -> str | None:
     params=[
         REGION,
         ("reveal", "boolean", False, "police only: 1 shows names, ID numbers and phones in clear (audited)"),
-        ("reason", "string", False, "why (required with reveal=1)"),
+        ("reason", "string", False, "why (required with reveal=1), 4–300 characters", {"maxLength": REASON_MAX}),
         ("limit", "integer", False, "JSON: 1–500, default 100"),
         ("offset", "integer", False, "default 0"),
         FORMAT,

@@ -15,6 +15,8 @@ from backend.doorplates.operations import record_scan, resolve_short_code, resol
 from backend.doorplates.token import ShortCodeError
 from backend.errors import MenpaiError, NotFound, ValidationError
 from backend.extensions import db
+from backend.forms import Form
+from backend.guards import ID_MAX
 from backend.houses.models import House
 from backend.types import utcnow
 
@@ -173,11 +175,14 @@ def doorplate_image(token):
 )
 def doorplate_revoke(token):
     data = json_body()
+    form = Form(data)
+    note = form.str("note", required=False, max_length=DoorplateRevocation.note.type.length)
+    form.done()
     found = resolve_token(token)
     if found.result == "revoked" and in_scope(current_user, found.plate.scope_code):
         raise MenpaiError("doorplate.replaced", code="doorplate_replaced", status=409)  # a replay: already done
     plate = _managed_plate(token)
-    revoke(plate, data.get("reason", ""), actor=current_user, note=(data.get("note") or None))
+    revoke(plate, data.get("reason", ""), actor=current_user, note=note)
     db.session.commit()
     card = public_card(load_plate(plate.plate_id))
     return {"result": "ok", "token": token_of(plate), "card": card, **_detail(plate)}
@@ -205,7 +210,7 @@ def doorplate_print():
         if (
             not isinstance(houses, list)
             or not houses
-            or not all(isinstance(h, int) for h in houses)
+            or not all(isinstance(h, int) and 1 <= h <= ID_MAX for h in houses)
             or len(houses) > 10000
         ):
             raise ValidationError(fields={"houses": "error.doorplate_print_houses"})

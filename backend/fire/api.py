@@ -30,6 +30,7 @@ from backend.houses.models import House
 from backend.uploads.models import Photo
 
 OFFICER = ("fire_officer",)
+REASON_MAX = 300  # a house's suspension, closure or reopening: kept in the audit log
 
 
 def notice_json(n: FireNotice, detail=False) -> dict:
@@ -251,6 +252,8 @@ def house_status(house_id):
     reason = data.get("reason")
     if not isinstance(reason, str) or len(reason.strip()) < 4:
         raise ValidationError(fields={"reason": "error.reason_too_short"})
+    if len(reason.strip()) > REASON_MAX:
+        raise ValidationError(fields={"reason": "error.too_long"})
     house = house_in_scope(current_user, house_id)
     set_house_status(current_user, house, status, reason.strip())
     db.session.commit()
