@@ -105,9 +105,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("schema", "field", "caller", "url", "body"), CASES, ids=lambda v: v if isinstance(v, str) else ""
-)
+@pytest.mark.parametrize(("schema", "field", "caller", "url", "body"), CASES, ids=[f"{c[0]}.{c[1]}" for c in CASES])
 def test_one_character_past_the_documented_maximum_is_a_400_that_writes_nothing(
     app, town, schema, field, caller, url, body
 ):
