@@ -10,6 +10,7 @@ derandomised so a CI failure reproduces. Runs in the PostgreSQL pass of CI (.ci/
 
 import os
 import shutil
+import time
 
 import pytest
 import schemathesis
@@ -29,7 +30,7 @@ from backend.doorplates import fastscan
 from backend.extensions import db
 from tests.conftest import PG_URL, _truncate_all, make_app
 
-FUZZ_EXAMPLES = int(os.environ.get("MENPAI_FUZZ_EXAMPLES", "15"))
+FUZZ_EXAMPLES = int(os.environ.get("MENPAI_FUZZ_EXAMPLES", "25"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # They end a session of the fuzzer itself (its own, or every session of a user, the fuzz accounts included).
 EXCLUDED = {"api_logout", "api_revoke_my_session", "api_revoke_user_sessions"}
@@ -67,6 +68,20 @@ def fuzz_app(database_template, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def tally(request):
+    """Counts what the fuzz sent; one line at the end of the module (pytest's terminal, not captured)."""
+    counts = {"operations": 0, "cases": 0, "requests": 0, "started": time.monotonic()}
+    yield counts
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter and counts["operations"]:
+        seconds = time.monotonic() - counts["started"]
+        reporter.write_line(
+            f"fuzz: {counts['operations']} operations, {counts['cases']} cases, {counts['requests']} requests "
+            f"({FUZZ_EXAMPLES} examples per operation at most), {seconds:.0f} s"
+        )
+
+
+@pytest.fixture(scope="module")
 def callers(fuzz_app):
     """(name, cookies, headers) for anonymous and each demo account: its session cookie and CSRF token."""
     name = fuzz_app.config["SESSION_COOKIE_NAME"]
@@ -92,7 +107,7 @@ OPERATIONS = _operations()
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.label)
-def test_no_operation_answers_5xx_or_off_its_document(operation, fuzz_app, callers):
+def test_no_operation_answers_5xx_or_off_its_document(operation, fuzz_app, callers, tally):
     cases = st.one_of(
         operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
         operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
@@ -108,8 +123,11 @@ def test_no_operation_answers_5xx_or_off_its_document(operation, fuzz_app, calle
         suppress_health_check=list(HealthCheck),
     )
     def fuzz(case):
+        tally["cases"] += 1
+        tally["requests"] += len(callers)
         for _, cookies, headers in callers:
             response = case.call(app=fuzz_app, cookies=cookies, headers=headers)
             case.validate_response(response, checks=CHECKS)
 
+    tally["operations"] += 1
     fuzz()
