@@ -160,3 +160,23 @@ def test_huge_ids_in_a_body_or_non_finite_numbers_in_a_query_are_a_400(app, sess
         _error(worker.client.get(f"/api/v1/tasks?lon={value}&lat=27.6"), 400)
         _error(worker.client.get(f"/api/v1/grids/at?lon=120.5&lat={value}"), 400)
     assert _count(app, House) == 0
+
+
+def test_reinspection_results_and_evidence_of_any_shape_are_a_400(app, houses, login_as):
+    landlord = login_as("landlord")
+    deadline = date.today()
+    house = houses.add(
+        "A1-1",
+        landlord="landlord-all",
+        notices=[("rectification", "整改", deadline, "submitted"), ("rectification", "整改", deadline, "read")],
+    )
+    officer = login_as("fire_officer", A)
+    submitted, read = (n["id"] for n in officer.client.get(f"/api/v1/notices?house={house}").get_json()["notices"])
+    for results in ({"²": "passed"}, {"abc": "failed"}, {"1": "passed", "x": "failed"}):
+        resp = officer.post(f"/api/v1/notices/{submitted}/reinspect", json={"results": results})
+        assert "results" in _error(resp, 400)["fields"], results
+    for items in ([{"item_id": [1]}], ["x"], [{"item_id": {"a": 1}}, "y"]):
+        resp = landlord.post(f"/api/v1/notices/{read}/evidence", json={"items": items})
+        assert "items" in _error(resp, 400)["fields"], items
+    with app.app_context():
+        assert db.session.scalar(select(FireNotice.status).where(FireNotice.id == submitted)) == "submitted"
