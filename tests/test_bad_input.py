@@ -180,3 +180,16 @@ def test_reinspection_results_and_evidence_of_any_shape_are_a_400(app, houses, l
         assert "items" in _error(resp, 400)["fields"], items
     with app.app_context():
         assert db.session.scalar(select(FireNotice.status).where(FireNotice.id == submitted)) == "submitted"
+
+
+def test_odd_query_values_on_plates_and_timelines_are_a_400_or_ignored(app, houses, sessions):
+    house = houses.add("A1-2")
+    token = houses.plate(house)[0]
+    worker, landlord = sessions["grid_worker"], sessions["landlord"]
+    _error(worker.client.get(f"/api/v1/doorplates/{token}/image?dpi=%C2%B2"), 400)  # "²"
+    for before in ("0001-01-01T00:00:00%2B01:00", "9999-12-31T23:59:59-01:00"):
+        _error(worker.client.get(f"/api/v1/houses/{house}/timeline?before={before}"), 400)
+    _error(landlord.client.get("/api/v1/houses?near=nan,nan"), 400)
+    for lon in ("nan", "inf", "1e400"):
+        resp = worker.client.get(f"/api/v1/doorplates/{token}?lon={lon}&lat=27.6")
+        assert resp.status_code == 200, resp.get_data(as_text=True)[:200]

@@ -83,6 +83,8 @@ def scan_position():
         lon, lat = float(request.args["lon"]), float(request.args["lat"])
     except (KeyError, ValueError):
         return None, None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # nan and inf too: a position that cannot be, not kept
+        return None, None
     return (lon, lat) if current_user.is_authenticated and current_user.is_staff else (None, None)
 
 
@@ -153,7 +155,7 @@ def doorplate_image(token):
         problems["format"] = "error.doorplate_format"
     if size not in ("40", "75", "120"):
         problems["size"] = "error.doorplate_size"
-    if not dpi.isdigit() or not 72 <= int(dpi) <= 1200:
+    if not (dpi.isascii() and dpi.isdigit()) or not 72 <= int(dpi) <= 1200:  # "²".isdigit(), but int("²") fails
         problems["dpi"] = "error.out_of_range"
     if problems:
         raise ValidationError(fields=problems)
