@@ -20,9 +20,9 @@ UPLOAD_ENDPOINTS = {"api.photo_upload"}
 
 
 class IdConverter(IntegerConverter):
-    """`<int:…>` in our routes: a positive database id; anything larger matches no route (404)."""
+    """`<int:…>` in our routes: a database id (0 reaches the view, which finds nothing); larger matches no route."""
 
-    def __init__(self, map, fixed_digits=0, min=1, max=ID_MAX, signed=False):
+    def __init__(self, map, fixed_digits=0, min=0, max=ID_MAX, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
