@@ -72,13 +72,15 @@ def tally(request):
     """Counts what the fuzz sent; one line at the end of the module (pytest's terminal, not captured)."""
     counts = {"operations": 0, "cases": 0, "requests": 0, "started": time.monotonic()}
     yield counts
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter and counts["operations"]:
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter and capture and counts["operations"]:
         seconds = time.monotonic() - counts["started"]
-        reporter.write_line(
-            f"fuzz: {counts['operations']} operations, {counts['cases']} cases, {counts['requests']} requests "
-            f"({FUZZ_EXAMPLES} examples per operation at most), {seconds:.0f} s"
-        )
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(
+                f"\nfuzz: {counts['operations']} operations, {counts['cases']} cases, {counts['requests']} requests "
+                f"({FUZZ_EXAMPLES} examples per operation at most), {seconds:.0f} s"
+            )
 
 
 @pytest.fixture(scope="module")
