@@ -1,7 +1,7 @@
 """Bad input stops at the door: the checks every request passes before a view sees it.
 
 One place for what no view should have to think about, each a 4xx in the error shape instead of a 500 deeper down:
-- ids in paths are 1 … 2^31-1 (the `int` converter is replaced): a larger one overflows PostgreSQL's integer;
+- ids in paths are 0 … 2^31-1 (the `int` converter is replaced): a larger one would overflow PostgreSQL's integer;
 - no NUL character in the path, the query string or a JSON body: PostgreSQL refuses NUL in text;
 - a JSON body is at most JSON_MAX_BYTES (uploads keep MAX_CONTENT_LENGTH) and nests at most JSON_MAX_DEPTH deep:
   json.loads on a 100,000-deep array raises RecursionError, which `get_json(silent=True)` does not catch.
