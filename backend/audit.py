@@ -1,9 +1,15 @@
-"""The append-only audit log: every state change and every read of personal data."""
+"""The append-only audit log: every state change and every read of personal data.
+
+One row per person read (a list of 61 tenants is 61 rows): every column holds one value, so nothing real data
+brings can outgrow it, and the log can be searched by person and by house (backend/auditlog.py). A value that
+does not fit its column is refused here, where the request that brought it fails loudly, never in a batch
+writer's later COPY (doorplates/scanlog.py).
+"""
 
 from datetime import datetime
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.extensions import db
@@ -25,14 +31,43 @@ class AuditEvent(db.Model):
     region_code: Mapped[str | None] = mapped_column(String(15), index=True)
     ip: Mapped[str | None] = mapped_column(String(45))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The person whose data was read or changed, and the house it concerns: what GET /api/v1/audit filters on.
+    person_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    house_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
-def values(action, *, actor=None, target=None, target_type=None, target_id=None, region_code=None, **details) -> dict:
+LIMITS = {c.key: c.type.length for c in AuditEvent.__table__.c if getattr(c.type, "length", None)}
+
+
+def _derived(target) -> dict:
+    """person_id / house_id a target carries (a person, a house, a tenancy, a plate, a notice)."""
+    name = getattr(target, "__tablename__", None)
+    return {
+        "person_id": target.id if name == "people" else getattr(target, "person_id", None),
+        "house_id": target.id if name == "houses" else getattr(target, "house_id", None),
+    }
+
+
+def values(
+    action,
+    *,
+    actor=None,
+    target=None,
+    target_type=None,
+    target_id=None,
+    region_code=None,
+    person_id=None,
+    house_id=None,
+    **details,
+) -> dict:
     """The columns of one audit event but its time (the row's default: when it is written)."""
     if target is not None:
         target_type = target_type or target.__tablename__
         target_id = target_id or getattr(target, "code", None) or target.id
-    return {
+        derived = _derived(target)
+        person_id = person_id if person_id is not None else derived["person_id"]
+        house_id = house_id if house_id is not None else derived["house_id"]
+    row = {
         "action": action,
         "actor_id": getattr(actor, "id", None),
         "actor_role": getattr(actor, "role", None),
@@ -41,7 +76,13 @@ def values(action, *, actor=None, target=None, target_type=None, target_id=None,
         "region_code": region_code,
         "ip": request.remote_addr if has_request_context() else None,
         "details": details,
+        "person_id": person_id,
+        "house_id": house_id,
     }
+    for key, limit in LIMITS.items():
+        if isinstance(row[key], str) and len(row[key]) > limit:
+            raise ValueError(f"audit event {action}: {key} longer than {limit} characters")
+    return row
 
 
 def record(action, **fields):

@@ -11,6 +11,8 @@ from backend.extensions import db
 from backend.i18n import t
 from backend.rejects import ImportRejected
 
+ENCODING_HELP = "Encoding of a CSV file, e.g. gb18030 or utf-8 (default: detected; UTF-8 with or without BOM, GB18030)."
+
 
 def echo_rejects(rejects, report_path=None) -> None:
     """Print each rejected line with its reason; optionally write them as CSV."""
@@ -52,3 +54,20 @@ def transaction():
 
 def progressbar(length, label_key):
     return click.progressbar(length=length, label=t(label_key), file=sys.stderr, show_pos=True)
+
+
+def _parse_now(ctx, param, value):
+    from datetime import datetime
+
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(t("cli.bad_now", value=value)) from None
+
+
+# The sweeps' clock: an operator re-running a missed night, a test. ISO 8601; without an offset, server local time.
+now_option = click.option(
+    "--now", default=None, callback=_parse_now, metavar="ISO-DATETIME", help="Sweep as of this moment (default: now)."
+)

@@ -42,6 +42,9 @@ SCAN_BUFFER_MAX = 100_000
 # The audit events of masked reads on the house card's fast path (PostgreSQL) are written the same way, every this
 # many seconds, committed synchronously; never dropped (houses/fastcard.py). 0: at once.
 READ_AUDIT_FLUSH_SECONDS = 0.2
+# An idempotency key's request holds it this long; a retry after that takes it over (its worker died: idempotency.py).
+# Keep it above the longest request (gunicorn's timeout).
+IDEMPOTENCY_LEASE_SECONDS = 60
 # Rendered landing pages of doors scanned again, per process (PostgreSQL: dropped on the database's NOTIFY when the
 # house changes; see doorplates/pagecache.py). Entries per process, and the most seconds one is kept. 0: no cache.
 LANDING_CACHE_ENTRIES = 20_000
@@ -64,8 +67,8 @@ PERSONAL_DATA_INDEX_KEY = None
 RESIDENCE_RENEWAL_MONTHS = 6
 # Photos: where the sanitised JPEGs go (default instance/photos) and the upload limits.
 PHOTO_DIR = None
-PHOTO_MAX_MB = 10
-MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+PHOTO_MAX_MB = 16  # a 12 MB photo straight from a phone camera must pass
+MAX_CONTENT_LENGTH = 17 * 1024 * 1024  # PHOTO_MAX_MB and the multipart envelope
 # Any other request body (JSON): its longest documented texts fit many times over (backend/guards.py).
 JSON_MAX_BYTES = 256 * 1024
 

@@ -241,3 +241,17 @@ def test_a_session_row_is_read_once_while_cached(cached_app, houses, login_as):
         db.session.commit()
     assert me(user.client) == 200
     assert next(iter(cache.sessions.values())).record.user_agent != "changed"
+
+
+def test_a_failing_audit_writer_is_seen_on_the_health_check(cached_app, occupied):
+    _, token, supervisor = occupied
+    card(supervisor.client, token)
+    with cached_app.app_context():
+        writer = fastscan._audit_log()
+    assert supervisor.client.get("/healthz").get_json()["audit"] == "ok"
+    writer.failing = True  # as after a failed COPY
+    try:
+        health = supervisor.client.get("/healthz")
+        assert health.status_code == 503 and health.get_json()["audit"] == "failing"
+    finally:
+        writer.failing = False

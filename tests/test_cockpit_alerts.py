@@ -117,6 +117,7 @@ def test_every_alert_of_a_township_with_its_reason(town, login_as):
         "revoked_scanned": 1,
         "obligations_overdue": 1,
         "not_visited": 1,
+        "checkin_conflict": 0,
     }
     assert by_kind(body) == {
         "over_capacity": [(h[1], "capacity_reached"), (h[2], "area_per_person_low")],

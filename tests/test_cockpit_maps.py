@@ -23,7 +23,7 @@ def town(world, houses):
         "A1-4": houses.add("A1-4"),
         "A2-1": houses.add("A2-1"),
         "X-1": houses.add("X-1", status="declared"),
-        "B1-1": houses.add("B1-1"),
+        "B1-1": houses.add("B1-1", max_occupants=6),  # five tenants: the capacity CHECK holds in fixtures too
     }
     people = [("A1-1", "active"), ("A1-1", "active"), ("A1-2", "active"), ("A1-2", "pending")]
     people += [("A1-4", "active")] * 3 + [("A2-1", "active")] + [("B1-1", "active")] * 5

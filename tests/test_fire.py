@@ -2,7 +2,7 @@
 
 import io
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from loop_helpers import jpeg, person
 from sqlalchemy import func, select
@@ -31,9 +31,16 @@ def _photo(auth):
 
 def _sweep(app, days):
     with app.app_context():
-        result = sweep(date.today() + timedelta(days=days))
+        result = sweep(datetime.now() + timedelta(days=days))
         db.session.commit()
     return result
+
+
+def _deadline_passed(app, notice_id, days):
+    """Move the deadline `days` into the past (the clock cannot be moved: overdue is derived from today)."""
+    with app.app_context():
+        db.session.get(FireNotice, notice_id).deadline = date.today() - timedelta(days=days)
+        db.session.commit()
 
 
 def _inbox(app, user_id=None):
@@ -76,7 +83,10 @@ def test_the_ladder_from_order_to_shut_down_and_back(app, houses, login_as, make
     assert client_colour(app, token) == "yellow"
     assert landlord.client.get(f"/api/v1/notices?house={house + 1000}").get_json()["notices"] == []
     listed = landlord.client.get(f"/api/v1/notices?house={house}").get_json()["notices"]
-    assert [n["status"] for n in listed] == ["delivered"] and listed[0]["days_left"] == 10
+    assert [n["status"] for n in listed] == ["issued"] and listed[0]["days_left"] == 10  # a GET marks nothing
+    assert landlord.post("/api/v1/notices/delivered", json={"ids": [order["id"]]}).get_json() == {"delivered": 1}
+    listed = landlord.client.get(f"/api/v1/notices?house={house}").get_json()["notices"]
+    assert [n["status"] for n in listed] == ["delivered"]
     assert landlord.post(f"/api/v1/notices/{order['id']}/read").get_json()["status"] == "read"
 
     # Evidence for both items; one passes, one fails: a new order carries only the failed one.
@@ -101,8 +111,9 @@ def test_the_ladder_from_order_to_shut_down_and_back(app, houses, login_as, make
     ]
 
     # Ignored past its deadline: overdue (the landlord and the officer hear of it), then escalated and shut.
-    assert _sweep(app, 6)["overdue"] == 1
-    assert _sweep(app, 6)["overdue"] == 0  # idempotent
+    _deadline_passed(app, follow["id"], days=1)
+    assert _sweep(app, 0)["overdue"] == 1
+    assert _sweep(app, 0)["overdue"] == 0  # idempotent
     assert f"notice:{follow['id']}:overdue" in _inbox(app)
     resp = officer.post(
         f"/api/v1/notices/{follow['id']}/escalate",
@@ -124,7 +135,7 @@ def test_the_ladder_from_order_to_shut_down_and_back(app, houses, login_as, make
     )
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "house_closed"
     card = officer.client.get(f"/api/v1/houses/{house}").get_json()
-    assert card["status"] == "closed" and len(card["occupants"]) == 1  # active tenants, for follow-up
+    assert card["status"] == "closed" and card["occupants"] == []  # 取缔 ended the tenancy (test_tenancy_closed_house)
 
     # Reopening needs the order put right first.
     reopen = {"status": "active", "reason": "复查合格,恢复出租"}
@@ -133,18 +144,23 @@ def test_the_ladder_from_order_to_shut_down_and_back(app, houses, login_as, make
         == "reopen_needs_reinspection"
     )
     (item,) = follow["items"]
-    landlord.post(
+    resp = landlord.post(
         f"/api/v1/notices/{follow['id']}/evidence",
         json={"items": [{"item_id": item["id"], "note": "充电桩已装在楼外", "photos": [_photo(landlord)]}]},
     )
+    assert resp.status_code == 200 and resp.get_json()["status"] == "submitted"  # evidence on an escalated order
     body = officer.post(
         f"/api/v1/notices/{follow['id']}/reinspect", json={"results": {str(item["id"]): "passed"}}
     ).get_json()
     assert body["notice"]["outcome"] == "accepted" and body["follow_up"] is None
-    assert officer.post(f"/api/v1/houses/{house}/status", json=reopen).get_json()["status"] == "active"
-    assert client_colour(app, token) == "red"  # the penalty decision is still open
+    # The penalty decision keeps the plate red: it is closed (paid) before the house reopens, and the error says so.
+    refused = officer.post(f"/api/v1/houses/{house}/status", json=reopen)
     penalty = next(n for n in officer.client.get("/api/v1/notices").get_json()["notices"] if n["kind"] == "penalty")
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "reopen_needs_penalty_closed"
+    assert f"#{penalty['id']}" in refused.get_json()["error"]["message"]
+    assert client_colour(app, token) == "red"
     officer.post(f"/api/v1/notices/{penalty['id']}/close", json={"outcome": "resolved"})
+    assert officer.post(f"/api/v1/houses/{house}/status", json=reopen).get_json()["status"] == "active"
     assert client_colour(app, token) == "green"
     timeline = officer.client.get(f"/api/v1/houses/{house}/timeline").get_json()["events"]
     steps = {(e["kind"], e.get("notice_id")) for e in timeline}
@@ -251,3 +267,117 @@ def test_a_campaign_to_500_houses_and_its_rerun(app, world, runner, make_user, t
         assert db.session.scalar(select(func.count()).select_from(FireNotice)) == 500
     outside = runner.invoke(args=[*args[:2], "--region", "330326101", *args[4:]])
     assert outside.exit_code == 1
+
+
+def _overdue_order(app, officer, house, items=ITEMS[:1]):
+    order = officer.post(
+        f"/api/v1/houses/{house}/notices",
+        json={
+            "kind": "rectification",
+            "title": "整改通知",
+            "legal_basis": "《消防法》",
+            "deadline": (date.today() + timedelta(days=10)).isoformat(),
+            "items": items,
+        },
+    ).get_json()
+    _deadline_passed(app, order["id"], days=2)
+    return order
+
+
+def test_an_item_passes_only_on_evidence_and_evidence_is_welcome_after_escalation(app, houses, login_as, make_user):
+    from conftest import Auth
+
+    make_user("landlord", username="landlord-end")
+    house = houses.add("A1-1", landlord="landlord-end")
+    officer = login_as("fire_officer", "330326100")
+    landlord = Auth(app.test_client())
+    landlord.login("landlord-end")
+    order = _overdue_order(app, officer, house)
+    (item,) = order["items"]
+
+    # The officer cannot pass what nobody showed to be fixed (failing it is allowed: a new order, a new deadline).
+    passed = officer.post(f"/api/v1/notices/{order['id']}/reinspect", json={"results": {str(item["id"]): "passed"}})
+    assert passed.status_code == 400 and set(passed.get_json()["error"]["fields"]) == {"results"}
+    assert officer.post(f"/api/v1/notices/{order['id']}/escalate", json={"house_action": "suspend"}).status_code == 200
+
+    # Escalated: the landlord still puts it right and says so; then it can pass.
+    evidence = {"items": [{"item_id": item["id"], "note": "杂物已清理", "photos": [_photo(landlord)]}]}
+    resp = landlord.post(f"/api/v1/notices/{order['id']}/evidence", json=evidence)
+    assert resp.status_code == 200 and resp.get_json()["status"] == "submitted"
+    body = officer.post(f"/api/v1/notices/{order['id']}/reinspect", json={"results": {str(item["id"]): "passed"}})
+    assert body.status_code == 200 and body.get_json()["notice"]["outcome"] == "accepted"
+    reopen = officer.post(f"/api/v1/houses/{house}/status", json={"status": "active", "reason": "复查合格,恢复出租"})
+    assert reopen.get_json()["status"] == "active"
+
+
+def test_a_status_change_without_a_reason_names_its_own_field(app, houses, login_as):
+    from backend.i18n import t
+
+    house = houses.add("A1-1", status="closed")
+    officer = login_as("fire_officer", "330326100")
+    resp = officer.post(f"/api/v1/houses/{house}/status", json={"status": "active"})
+    assert resp.status_code == 400
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        reveal = t("error.reason_too_short")
+    message = resp.get_json()["error"]["fields"]["reason"]
+    assert message != reveal and "查看" not in message and "恢复" in message
+    # A penalty that is not an object is named as a penalty, not as a checklist.
+    order = _overdue_order(app, officer, houses.add("A1-2"))
+    bad = officer.post(f"/api/v1/notices/{order['id']}/escalate", json={"penalty": "2000"})
+    assert bad.status_code == 400 and "处罚" in bad.get_json()["error"]["fields"]["penalty"]
+
+
+def test_a_cross_site_get_marks_nothing_delivered_the_app_says_so_by_post(app, houses, login_as, make_user):
+    from conftest import Auth
+
+    make_user("landlord", username="landlord-csrf")
+    mine = houses.add("A1-1", landlord="landlord-csrf")
+    other = houses.add("A1-2", landlord=make_user("landlord", username="landlord-other"))
+    officer = login_as("fire_officer", "330326100")
+    orders = [
+        officer.post(f"/api/v1/houses/{h}/notices", json={"kind": "reminder", "title": "冬季用电安全提示"}).get_json()
+        for h in (mine, mine, other)
+    ]
+    landlord = Auth(app.test_client())
+    landlord.login("landlord-csrf")
+    cross_site = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Origin": "https://evil.example"}
+    assert len(landlord.client.get("/api/v1/notices", headers=cross_site).get_json()["notices"]) == 2
+    assert landlord.client.get(f"/api/v1/notices/{orders[0]['id']}", headers=cross_site).status_code == 200
+    assert landlord.client.get("/api/v1/notices").status_code == 200  # same-origin read: still nothing written
+    with app.app_context():
+        assert set(db.session.scalars(select(FireNotice.status))) == {"issued"}
+
+    # A cross-site POST has no CSRF token: refused. The app's own POST marks only the landlord's own notices.
+    forged = landlord.client.post("/api/v1/notices/delivered", json={"ids": [orders[0]["id"]]}, headers=cross_site)
+    assert forged.status_code in (400, 403)
+    ids = [o["id"] for o in orders]
+    assert landlord.post("/api/v1/notices/delivered", json={"ids": ids}).get_json() == {"delivered": 2}
+    assert landlord.post("/api/v1/notices/delivered", json={"ids": ids}).get_json() == {"delivered": 0}
+    assert landlord.post("/api/v1/notices/delivered", json={"ids": "all"}).status_code == 400
+    with app.app_context():
+        statuses = dict(db.session.execute(select(FireNotice.id, FireNotice.status)).all())
+    assert [statuses[i] for i in ids] == ["delivered", "delivered", "issued"]
+
+
+def test_six_officers_closing_one_penalty_at_once_close_it_once(app, houses, login_as):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from backend.audit import AuditEvent
+
+    house = houses.add("A1-1", notices=[("penalty", "行政处罚决定书", None, "issued")])
+    with app.app_context():
+        penalty = db.session.scalar(select(FireNotice.id).where(FireNotice.house_id == house))
+    officers = [login_as("fire_officer", "330326100", username=f"fire-{i}") for i in range(6)]
+    barrier = threading.Barrier(6)
+
+    def close(i):
+        barrier.wait()
+        return officers[i].post(f"/api/v1/notices/{penalty}/close", json={"outcome": "resolved"}).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        codes = sorted(pool.map(close, range(6)))
+    assert codes == [200] + [409] * 5
+    with app.app_context():
+        closes = db.session.scalar(select(func.count()).where(AuditEvent.action == "notice.close"))
+    assert closes == 1

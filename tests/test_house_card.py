@@ -49,7 +49,20 @@ def _reads(app):
     staff = (AuditEvent.action == "person.read", AuditEvent.actor_role != "tenant")
     with app.app_context():
         events = db.session.scalars(select(AuditEvent).where(*staff).order_by(AuditEvent.id))
-        return [(e.actor_id, e.actor_role, e.target_type, e.target_id, e.ip, e.details) for e in events]
+        return [
+            (
+                e.actor_id,
+                e.actor_role,
+                e.target_type,
+                e.target_id,
+                e.ip,
+                e.details,
+                e.person_id,
+                e.house_id,
+                e.region_code,
+            )
+            for e in events
+        ]
 
 
 def test_card_by_scan_is_the_same_on_every_path(app, lived_in, login_as, monkeypatch):
@@ -68,8 +81,13 @@ def test_card_by_scan_is_the_same_on_every_path(app, lived_in, login_as, monkeyp
     # Each read counts its own scan: the second one sees the first.
     assert general["scans_total"] == fast["scans_total"] + 1
     assert {**fast, "scans_total": 0} == {**general, "scans_total": 0}
-    first, second = _reads(app)
-    assert first == second and first[1] == "supervisor" and first[5] == {"masked": True, "why": f"house {house} card"}
+    # One audit row per person read, the same on both paths: two occupants, two rows a read.
+    reads = _reads(app)
+    assert len(reads) == 4 and reads[:2] == reads[2:]
+    first = reads[0]
+    assert first[1] == "supervisor" and first[5] == {"masked": True, "why": f"house {house} card"}
+    assert {r[3] for r in reads[:2]} == {str(o["person_id"]) for o in fast["occupants"]}
+    assert first[6] == int(first[3]) and first[7] == house and first[8] == fast["scope_code"]
     with app.app_context():
         rows = db.session.execute(select(Scan.result, Scan.channel, Scan.role).order_by(Scan.id)).all()
     assert rows == [("ok", "api", "supervisor")] * 2
@@ -183,3 +201,22 @@ def test_the_cards_scan_count_follows_every_writer_of_scans(app, lived_in, login
         counted = db.session.scalar(select(func.count(Scan.id)).where(Scan.doorplate_id == plate))
         kept = db.session.scalar(select(ScanCount.scans).where(ScanCount.doorplate_id == plate))
     assert counted == kept == card["scans_total"]
+
+
+def test_a_check_in_conflict_is_on_the_card_the_same_on_every_path(app, houses, login_as, monkeypatch):
+    """Issue 14, item 1: what a conflicting check-in presented, masked, beside the stored person."""
+    house = houses.add("A1-1", max_occupants=3)
+    token, elsewhere = houses.plate(house)[0], houses.plate(houses.add("A1-2"))[0]
+    holder = {**person(5), "move_in": date.today().isoformat()}
+    login_as("tenant", username="tenant-holder").post(f"/api/v1/doorplates/{elsewhere}/check-in", json=holder)
+    other = login_as("tenant", username="tenant-other")
+    assert other.post(f"/api/v1/doorplates/{token}/check-in", json={**holder, "name": "冒名"}).status_code == 201
+    supervisor = login_as("supervisor", "330326100")
+    fast = supervisor.client.get(f"/api/v1/doorplates/{token}/card").get_json()
+    monkeypatch.setattr(houses_api.fastscan, "available", lambda: False)
+    general = supervisor.client.get(f"/api/v1/doorplates/{token}/card").get_json()
+    phone = person(5)["phone"]
+    (occupant,) = fast["occupants"]
+    assert occupant["conflict"] == "open" and occupant["name"] == "李*"
+    assert occupant["presented"] == {"name": "冒*", "phone": phone[:3] + "****" + phone[-4:]}
+    assert fast["occupants"] == general["occupants"]

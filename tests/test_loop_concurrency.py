@@ -70,3 +70,29 @@ def test_a_replay_returns_the_first_result_and_another_payload_is_a_conflict(app
     assert failed.status_code == 400
     fixed = landlord.post("/api/v1/houses", json={**declaration("A1-4"), "client_id": "offline-0000-0002"})
     assert fixed.status_code == 201
+
+
+def test_five_retries_of_a_key_its_dead_worker_left_in_progress_act_once(app, world, login_as, monkeypatch):
+    """A worker killed after its view committed leaves the key "in progress"; past the lease the retries take it over
+    one at a time (compare-and-set on the lease) and meet the state the first run left: still one house."""
+    from sqlalchemy import text
+
+    from backend import idempotency
+    from backend.types import utcnow
+
+    landlord = login_as("landlord")
+    headers = {"X-CSRF-Token": landlord.csrf, "Idempotency-Key": "phone-dead-0001"}
+    assert landlord.client.post("/api/v1/houses", json=declaration(), headers=headers).status_code == 201
+    with app.app_context():
+        db.session.execute(
+            text("UPDATE idempotency_keys SET status_code = NULL, response = NULL, lease_until = :t"),
+            {"t": utcnow().replace(year=2000)},
+        )
+        db.session.commit()
+    monkeypatch.setattr(idempotency, "WAIT_SECONDS", 0.02)
+    results = _parallel(5, lambda _: landlord.client.post("/api/v1/houses", json=declaration(), headers=headers))
+    assert {r.status_code for r in results} == {409}, [r.get_json() for r in results]
+    assert {r.get_json()["error"]["code"] for r in results} == {"house_duplicate"}
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(House)) == 1
+        assert db.session.scalar(select(func.count()).select_from(IdempotencyKey)) == 1

@@ -113,12 +113,12 @@ def test_uploads_must_be_real_photos(app, world, login_as):
     landlord = login_as("landlord")
     big = io.BytesIO()
     Image.new("L", (8000, 5000)).save(big, "PNG", optimize=True)  # 40 megapixels in a small file
-    for data, reason in (
-        (b"hello, I am a text file", "error.upload_not_image"),
-        (big.getvalue(), "error.upload_too_many_pixels"),
+    for data, reason, status, code in (
+        (b"hello, I am a text file", "error.upload_not_image", 400, "validation_failed"),
+        (big.getvalue(), "error.upload_too_many_pixels", 413, "image_too_large"),
     ):
         resp = _upload(landlord, data)
-        assert resp.status_code == 400, resp.get_json()
+        assert (resp.status_code, resp.get_json()["error"]["code"]) == (status, code), resp.get_json()
         assert _fields(resp)["photo"] and resp.get_json()["error"]["fields"]["photo"] != reason  # translated text
     assert _count(app, Photo) == 0
 

@@ -180,6 +180,12 @@ MATRIX = {
         None,
         only("tenant", "landlord"),
     ),
+    "api.tenancy_resolve": (
+        "POST",
+        lambda c, t: f"/api/v1/tenancies/{c.tenancy[t]}/resolve",
+        lambda c, t: {"outcome": "keep", "reason": "权限矩阵测试"},
+        only("police", "supervisor"),
+    ),
     "api.obligation_list": (
         "GET",
         lambda c, t: "/api/v1/obligations",
@@ -215,6 +221,13 @@ MATRIX = {
     ),
     "api.notice_detail": ("GET", lambda c, t: f"/api/v1/notices/{c.notice[t]}", None, only("landlord", "fire_officer")),
     "api.notice_read": ("POST", lambda c, t: f"/api/v1/notices/{c.notice[t]}/read", None, only("landlord")),
+    # Another landlord's ids are ignored (test_fire.py checks none is marked): the answer is 200 either way.
+    "api.notices_delivered": (
+        "POST",
+        lambda c, t: "/api/v1/notices/delivered",
+        lambda c, t: {"ids": [c.notice[t]]},
+        only("landlord", landlord="any"),
+    ),
     "api.notice_evidence": (
         "POST",
         lambda c, t: f"/api/v1/notices/{c.notice[t]}/evidence",
@@ -305,6 +318,12 @@ MATRIX = {
     "api.cockpit_visit_workers": (
         "GET",
         lambda c, t: f"/api/v1/cockpit/visits/workers?region={'330326100001001' if t == IN else '330326101'}",
+        None,
+        only("supervisor", "admin"),
+    ),
+    "api.audit_log": (
+        "GET",
+        lambda c, t: f"/api/v1/audit?kind=all&region={'330326100001001' if t == IN else '330326101'}",
         None,
         only("supervisor", "admin"),
     ),

@@ -7,6 +7,7 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
+from conftest import wait_for
 from loop_helpers import jpeg, person
 from sqlalchemy import func, select
 from test_pwa import log_in, needs_browser, open_app, phone, playwright, server  # noqa: F401  (fixtures)
@@ -80,6 +81,27 @@ def test_the_landlord_confirms_one_pending_tenant_and_refuses_another_with_a_rea
 
     page.reload()
     page.wait_for_selector("#tenants-empty")
+
+
+@needs_browser
+def test_a_check_in_with_someone_elses_id_number_shows_a_conflict_the_landlord_can_only_refuse(
+    app, houses, make_user, login_as, server, phone
+):
+    make_user("landlord", username=LANDLORD)
+    house, elsewhere = houses.add("A1-1", landlord=LANDLORD), houses.add("A1-2")
+    check_in(login_as, houses, elsewhere, 0)  # the ID number's holder, at another door
+    token, _, _ = houses.plate(house)
+    impostor = login_as("tenant", username="tenant-impostor")
+    body = {**person(0), "name": "冒名", "phone": "13900009999", "move_in": "2026-12-01"}
+    tenancy = impostor.post(f"/api/v1/doorplates/{token}/check-in", json=body).get_json()["id"]
+    page = landlord_page(phone, server, "/tenants")
+    item = f"[data-tenancy-id='{tenancy}']"
+    page.wait_for_selector(f"{item} [data-conflict]")
+    assert "冒*" in page.inner_text(f"{item} [data-presented]") and "13900009999" not in page.inner_text(item)
+    assert page.query_selector(f"{item} button[data-action=confirm]") is None
+    page.click(f"{item} button[data-action=refuse]")
+    page.wait_for_selector(f"{item}[data-status=refused]")
+    assert tenancy_status(app, tenancy) == "refused"
 
 
 def photo_file(tmp_path, name="photo.jpg"):
@@ -270,6 +292,8 @@ def test_the_landlord_opens_a_notice_which_records_the_read_and_sends_evidence_p
     assert "还剩 3 天" in page.inner_text(f"[data-notice-id='{notice['id']}']")
     overdue = page.locator(f"[data-house-id='{late}'] [data-countdown]")
     assert overdue.inner_text() == "已逾期 2 天" and overdue.get_attribute("class") == "error"
+    # Shown on the screen: the app says so by POST (the GET that listed them marked nothing).
+    assert wait_for(lambda: _status(app, notice["id"]) == "delivered")
 
     page.click(f"[data-notice-id='{notice['id']}'] a")
     page.wait_for_selector("#notice[data-read='1']")
@@ -420,3 +444,10 @@ def test_at_my_own_door_the_scanned_plate_offers_the_monthly_confirmation_by_sca
     page.goto(f"{server}/app/#/plate/{other_token}")
     page.wait_for_selector("#plate-code")
     assert page.locator("#at-the-door").count() == 0
+
+
+def _status(app, notice_id):
+    from backend.fire.models import FireNotice
+
+    with app.app_context():
+        return db.session.get(FireNotice, notice_id).status

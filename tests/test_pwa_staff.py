@@ -443,6 +443,33 @@ def test_a_fire_officer_escalates_an_overdue_order_closing_the_house_with_a_pena
 
 
 @needs_browser
+def test_a_fire_officer_reopens_a_closed_house_only_after_closing_its_penalty(app, houses, make_user, server, phone):
+    from backend.fire.models import FireNotice
+    from backend.houses.models import House
+
+    house = houses.add("A1-1", status="closed", notices=[("penalty", "行政处罚决定书", None, "issued")])
+    make_user("fire_officer", TOWN, username="fire-zhao")
+    page = phone()
+    open_app(page, f"{server}/app/#/house/{house}")
+    log_in(page, "fire-zhao")
+    # The screen says what keeps the house shut: the open penalty, one tap away.
+    page.wait_for_selector("#reopen[data-blocked=penalty]")
+    assert "处罚决定尚未结案" in page.inner_text("#reopen")
+    page.click("#reopen a[data-notice-id]")
+    page.click("#resolve button[type=submit]")
+    page.wait_for_selector("form#reopen")
+    page.click("form#reopen button[type=submit]")  # no reason: the field says so, in its own words
+    page.wait_for_selector("form#reopen [data-error-for=reason]")
+    assert "恢复出租" in page.inner_text("form#reopen [data-error-for=reason]")
+    page.fill("#r-reason", "处罚已缴纳,复查合格")
+    page.click("form#reopen button[type=submit]")
+    page.wait_for_selector(f"#house-card[data-house-id='{house}'][data-colour=green]")
+    with app.app_context():
+        assert db.session.get(House, house).status == "active"
+        assert db.session.scalar(select(FireNotice.outcome).where(FireNotice.house_id == house)) == "resolved"
+
+
+@needs_browser
 def test_a_late_answer_for_a_screen_left_behind_never_draws_over_the_next(app, houses, make_user, server, phone):
     """One bar of signal: the house record's answer arrives after the user has gone home; home stays shown."""
     import time

@@ -6,14 +6,14 @@ from flask.cli import AppGroup
 from backend.addresses import importer
 from backend.addresses.assign import assign_grids
 from backend.addresses.search import search
-from backend.cli_util import echo_rejects, progressbar, rejects_reported, transaction
+from backend.cli_util import ENCODING_HELP, echo_rejects, progressbar, rejects_reported, transaction
 from backend.i18n import t
 
 addresses_cli = AppGroup("addresses", help="Standard addresses: import, grid assignment, search.")
 
 
-def _count_rows(path) -> int:
-    return sum(1 for _ in importer.read_rows(path))
+def _count_rows(path, encoding) -> int:
+    return sum(1 for _ in importer.read_rows(path, encoding))
 
 
 @addresses_cli.command("import")
@@ -21,13 +21,19 @@ def _count_rows(path) -> int:
 @click.option("--report", type=click.Path(dir_okay=False), help="Write rejected rows to this CSV.")
 @click.option("--accept-valid", is_flag=True, help="Import the good rows even if some are rejected.")
 @click.option("--no-assign", is_flag=True, help="Do not assign addresses to grids afterwards.")
-def import_command(path, report, accept_valid, no_assign):
-    """Import standard addresses from CSV or GeoJSON (upsert by code)."""
-    total = _count_rows(path)
+@click.option("--encoding", help=ENCODING_HELP)
+def import_command(path, report, accept_valid, no_assign, encoding):
+    """Import standard addresses from CSV, .xlsx or GeoJSON (upsert by code).
+
+    A CSV may be GB18030/GBK (Excel on Chinese Windows) or UTF-8 with or without BOM; an .xlsx is read from its
+    first sheet, header in row 1.
+    """
     with transaction(), rejects_reported(report):
+        encoding = encoding or importer.file_encoding(path)
+        total = _count_rows(path, encoding)
         # Two passes: validate everything, then write; the bar covers both.
         with progressbar(total * 2, "cli.progress_addresses") as bar:
-            result = importer.import_file(path, accept_valid=accept_valid, progress=bar.update)
+            result = importer.import_file(path, accept_valid=accept_valid, progress=bar.update, encoding=encoding)
         if result["rejects"]:
             echo_rejects(result["rejects"], report)
         click.echo(

@@ -1,6 +1,8 @@
-"""Import standard addresses from CSV or GeoJSON: validate every row, then upsert by code in batches."""
+"""Import standard addresses from CSV, .xlsx or GeoJSON: validate every row, then upsert by code in batches.
 
-import csv
+A CSV may be UTF-8 or GB18030 (detected, or named by `encoding`); an .xlsx is read from its first sheet.
+"""
+
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -19,6 +21,7 @@ from backend.geo.shapes import ShapeError, check_point
 from backend.geo.sql import point
 from backend.regions.models import Region
 from backend.rejects import ImportRejected, Reject
+from backend.tabular import detect_encoding, open_table
 from backend.types import utcnow
 
 CSV_COLUMNS = ("code", "region_code", *COMPONENTS, "lon", "lat")
@@ -28,29 +31,38 @@ CODE_PATTERN = re.compile(r"^[0-9A-Za-z-]{1,40}$")
 BATCH = 5000
 
 
-def read_rows(path) -> Iterator[tuple[int, dict]]:
-    """(line or feature number, fields) from a .csv or a .geojson/.json file."""
+def read_rows(path, encoding: str | None = None) -> Iterator[tuple[int, dict]]:
+    """(line or feature number, fields) from a .csv, an .xlsx or a .geojson/.json file."""
     path = Path(path)
-    if path.suffix.lower() in (".geojson", ".json"):
+    if _is_geojson(path):
         yield from _geojson_rows(path)
     else:
-        yield from _csv_rows(path)
+        yield from _table_rows(path, encoding)
 
 
-def _csv_rows(path):
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in (*REQUIRED, "lon", "lat") if c not in (reader.fieldnames or [])]
+def file_encoding(path) -> str | None:
+    """The encoding a CSV will be read in (detected once for the passes over it); None for other formats."""
+    path = Path(path)
+    return None if _is_geojson(path) or path.suffix.lower() in (".xlsx", ".xlsm", ".xls") else detect_encoding(path)
+
+
+def _is_geojson(path: Path) -> bool:
+    return path.suffix.lower() in (".geojson", ".json")
+
+
+def _table_rows(path, encoding):
+    with open_table(path, encoding) as table:
+        missing = [c for c in (*REQUIRED, "lon", "lat") if c not in table.fieldnames]
         if missing:
             raise ValidationError("error.csv_columns", missing=", ".join(missing), want=",".join(CSV_COLUMNS))
-        for row in reader:
-            yield reader.line_num, {k: (row.get(k) or "").strip() for k in CSV_COLUMNS}
+        for line, row in table.rows:
+            yield line, {k: row.get(k, "") for k in CSV_COLUMNS}
 
 
 def _geojson_rows(path):
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: JSONDecodeError, UnicodeDecodeError
         raise ValidationError("error.geojson_unreadable", detail=str(exc)) from exc
     for n, feat in enumerate(doc.get("features") or [], start=1):
         props = {k: str(v).strip() for k, v in (feat.get("properties") or {}).items() if v is not None}
@@ -176,11 +188,18 @@ def _upsert_copy(rows: list[dict]) -> None:
         cur.execute(f"DROP TABLE {STAGING}")
 
 
-def import_file(path, actor=None, accept_valid=False, progress: Callable[[int], None] | None = None) -> dict:
+def import_file(
+    path,
+    actor=None,
+    accept_valid=False,
+    progress: Callable[[int], None] | None = None,
+    encoding: str | None = None,
+) -> dict:
     """Validate the whole file, then upsert by code. With rejects nothing is written unless accept_valid."""
+    encoding = encoding or file_encoding(path)
     regions = region_index()
     rejects, seen, total = [], {}, 0
-    for line, fields in read_rows(path):
+    for line, fields in read_rows(path, encoding):
         total += 1
         problem = check_row(fields, regions)
         if problem is None and fields["code"] in seen:
@@ -195,7 +214,7 @@ def import_file(path, actor=None, accept_valid=False, progress: Callable[[int], 
         raise ImportRejected(rejects)
     bad_lines = {r.line for r in rejects}
     now, batch, written = utcnow(), [], 0
-    for line, fields in read_rows(path):
+    for line, fields in read_rows(path, encoding):
         if line in bad_lines:
             continue
         batch.append(_values(fields, regions, now))

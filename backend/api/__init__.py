@@ -30,8 +30,10 @@ def route(
     errors=(),
     produces=None,
     idempotent=None,
+    personal=False,
 ):
-    """Register fn at rule; auth/roles are enforced here so views only parse, call and serialise."""
+    """Register fn at rule; auth/roles are enforced here so views only parse, call and serialise.
+    personal: the answer holds personal data in clear; an idempotent replay re-runs the view (idempotency.py)."""
 
     def decorator(fn):
         view = fn
@@ -47,7 +49,7 @@ def route(
             idempotent if idempotent is not None else (method != "GET" and bool(auth or roles) and not produces)
         )
         if replayable:
-            view = make_idempotent(view)
+            view = make_idempotent(view, personal=personal)
         if auth or roles:
             view = login_required(view)
         blueprint.add_url_rule(rule, fn.__name__, view, methods=[method])
@@ -64,6 +66,7 @@ def route(
             "errors": errors,
             "produces": produces,
             "idempotent": replayable,
+            "personal": personal,
         }
         return view
 
@@ -108,6 +111,7 @@ def init_app(app):
     from backend.api import openapi as _openapi  # noqa: F401
     from backend.auth import api as _auth  # noqa: F401
     from backend.cockpit import api as _cockpit  # noqa: F401
+    from backend.cockpit import auditlog as _auditlog  # noqa: F401
     from backend.cockpit import views as _cockpit_views  # noqa: F401
     from backend.doorplates import api as _doorplates  # noqa: F401
     from backend.fire import api as _fire  # noqa: F401

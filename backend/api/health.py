@@ -1,16 +1,18 @@
-"""GET /healthz: the app is up and its database answers."""
+"""GET /healthz: the app is up, its database answers, and this process's audit writer is writing."""
 
 import time
 
+from flask import current_app
 from sqlalchemy import text
 
 from backend.api import root, route
+from backend.doorplates.fastscan import AUDIT_KEY
 from backend.extensions import db
 
 
 @route(
     "/healthz",
-    summary="Liveness and database check",
+    summary="Liveness, database and audit-writer check (503 while either fails)",
     tag="system",
     blueprint=root,
     auth=False,
@@ -25,8 +27,13 @@ def healthz():
     except Exception:
         db.session.rollback()
         ok = False
+    # The card's batched read-audit events could not be written (scanlog.py): a failure someone must see.
+    writer = current_app.extensions.get(AUDIT_KEY)
+    audit_ok = not (writer and writer.failing)
+    ok = ok and audit_ok
     body = {
         "status": "ok" if ok else "unavailable",
+        "audit": "ok" if audit_ok else "failing",
         "database": db.engine.dialect.name,
         "db_ms": round((time.perf_counter() - started) * 1000, 1),
     }

@@ -37,7 +37,7 @@ NOTICE_ITEMS = {
 
 SCHEMAS = {
     "Error": _obj({"error": _obj({"code": _str, "message": _str, "fields": {"type": "object"}})}),
-    "Health": _obj({"status": _str, "database": _str, "db_ms": {"type": "number"}}),
+    "Health": _obj({"status": _str, "database": _str, "db_ms": {"type": "number"}, "audit": _str}),
     "Login": _obj({"username": _text(64, min_length=1), "password": _text(200, min_length=1)}),
     "User": _obj(
         {
@@ -276,20 +276,60 @@ SCHEMAS = {
             "room": _nstr,
             "move_in": _str,
             "person": {"type": "object", "description": "masked name, id_number, phone"},
-            "duplicate_elsewhere": {"type": "boolean"},
+            "duplicate_elsewhere": {"type": "boolean", "description": "landlord and staff only"},
+            "conflict": {
+                "type": ["string", "null"],
+                "enum": ["open", "kept", "corrected", "refused", None],
+                "description": "landlord and staff only: the ID number is held by a person with another name or phone",
+            },
+            "presented": {
+                "type": ["object", "null"],
+                "description": "landlord and staff only: the name and phone the conflicting check-in presented, masked",
+            },
         },
         required=["id", "house_id", "status", "person"],
+    ),
+    "ConflictResolve": _obj(
+        {
+            "outcome": {"enum": ["keep", "correct", "refuse"]},
+            "reason": {"type": "string", "minLength": 4, "maxLength": 300},
+            "client_id": CLIENT_ID,
+        },
+        required=["outcome", "reason"],
     ),
     "TenancyList": _obj({"tenancies": {"type": "array", "items": {"$ref": "#/components/schemas/Tenancy"}}}),
     "Reveal": _obj({"reason": _text(300, min_length=4)}),
     "Refuse": _obj({"reason": _text(300, "optional, kept in the audit log"), "client_id": CLIENT_ID}, required=[]),
-    "Person": _obj({"id": _int, "name": _str, "id_number": _str, "phone": _str}),
+    "Person": _obj(
+        {
+            "id": _int,
+            "name": _str,
+            "id_number": _str,
+            "phone": _str,
+            "presented": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "open check-in conflicts on this ID number in scope: tenancy_id, name, phone presented",
+            },
+        }
+    ),
     "Obligation": _obj(
         {"id": _int, "house_id": _int, "kind": _str, "due_date": _str, "state": _str},
     ),
     "ObligationList": _obj({"obligations": {"type": "array", "items": {"$ref": "#/components/schemas/Obligation"}}}),
     "Fulfil": _obj(
-        {"token": {"type": "string", "maxLength": 64, "description": "the scanned doorplate token: done at the door"}},
+        {
+            "via": {
+                "enum": ["scan", "app"],
+                "description": "scan (default when a token is given): done at the door, `token` required; "
+                "app (default without a token): allowed for occupant_confirmation only",
+            },
+            "token": {
+                "type": "string",
+                "maxLength": 64,
+                "description": "the scanned doorplate token of this house (via scan)",
+            },
+        },
         required=[],
     ),
     "Photo": _obj({"id": _int, "width": _int, "height": _int, "size": _int}),
@@ -359,6 +399,8 @@ SCHEMAS = {
     "NoticeClose": _obj({"outcome": {"enum": ["resolved", "cancelled"]}}),
     "HouseStatus": _obj({"status": {"enum": ["suspended", "closed", "active"]}, "reason": _text(300, min_length=4)}),
     "HouseStatusResult": _obj({"id": _int, "status": _str, "occupants_count": _int}),
+    "NoticesDelivered": _obj({"ids": {"type": "array", "items": _int, "maxItems": 500}}),
+    "NoticesDeliveredResult": _obj({"delivered": _int}),
     "CampaignRun": _obj(
         {
             "region": _text(15),
@@ -542,6 +584,36 @@ SCHEMAS = {
                         "name": _str,
                         "id_number": _str,
                         "phone": _str,
+                    }
+                ),
+            },
+        }
+    ),
+    # The audit log read back (backend/cockpit/auditlog.py).
+    "AuditLog": _obj(
+        {
+            "kind": {"enum": ["reveal", "all"]},
+            "next": {"type": ["integer", "null"]},
+            "events": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "id": _int,
+                        "at": _str,
+                        "actor": {
+                            "oneOf": [
+                                _obj({"id": _int, "name": _nstr, "role": _nstr}),
+                                {"type": "null"},
+                            ]
+                        },
+                        "action": _str,
+                        "target": _obj({"type": _nstr, "id": _nstr}),
+                        "person_id": {"type": ["integer", "null"]},
+                        "house_id": {"type": ["integer", "null"]},
+                        "region_code": _nstr,
+                        "reason": _nstr,
+                        "ip": _nstr,
+                        "details": {"type": "object"},
                     }
                 ),
             },

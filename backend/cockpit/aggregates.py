@@ -30,11 +30,11 @@ from backend.fire.models import OPEN, FireNotice
 from backend.houses.colour import colour_expr
 from backend.houses.models import House
 from backend.obligations.models import Obligation
+from backend.overdue import notice_overdue, obligation_overdue
 from backend.tenancy.models import Tenancy
 from backend.types import UTCDateTime, utcnow
 from backend.verification.models import VerificationTask
 
-OVERDUE_NOTICES = ("overdue", "escalated")
 DAILY_KINDS = KINDS
 PLATE_STATES = ("pending", "active", "revoked")
 
@@ -136,12 +136,12 @@ def _per_house(column, where, label):
 
 def _house_stats_select():
     tenants = _per_house(Tenancy.house_id, Tenancy.status == "active", "n")
-    overdue = _per_house(Obligation.house_id, Obligation.state == "overdue", "n")
+    overdue = _per_house(Obligation.house_id, obligation_overdue(), "n")  # derived: backend/overdue.py
     notices = (
         select(
             FireNotice.house_id.label("house_id"),
             func.count(case((FireNotice.status.in_(OPEN), 1))).label("open"),
-            func.count(case((FireNotice.status.in_(OVERDUE_NOTICES), 1))).label("overdue"),
+            func.count(case((or_(notice_overdue(), FireNotice.status == "escalated"), 1))).label("overdue"),
             func.count(case((FireNotice.status == "closed", 1))).label("closed"),
         )
         .group_by(FireNotice.house_id)

@@ -37,6 +37,7 @@ KINDS = (
     "revoked_scanned",
     "obligations_overdue",
     "not_visited",
+    "checkin_conflict",
 )
 # Up to a county's code length the colour rule's open-notice / overdue-obligation sets are hashed once per query
 # (colour_expr(bulk=True)); below it, index probes per house are cheaper than reading the whole city's sets (on
@@ -148,6 +149,19 @@ def _obligations(rule, prefix=""):
     return query.join(rows, rows.c.house_id == House.id), ("obligations", "oldest_due")
 
 
+def _conflicts(rule, prefix=""):
+    """Pending check-ins whose ID number is held by a person with another name or phone (tenancy/operations.py)."""
+    rows = (
+        select(Tenancy.house_id, func.count().label("n"))
+        .join(House, Tenancy.house_id == House.id)
+        .where(Tenancy.conflict == "open", Tenancy.status == "pending", _within(House.scope_code, prefix))
+        .group_by(Tenancy.house_id)
+        .subquery()
+    )
+    query = select(House.id, literal("checkin_conflict"), rows.c.n)
+    return query.join(rows, rows.c.house_id == House.id), ("tenancies",)
+
+
 def patrol_cutoff(colour, moment: datetime):
     """The last-visit instant before which a house of `colour` is due at `moment`."""
     days = setting("COCKPIT_PATROL_DAYS")
@@ -190,6 +204,7 @@ RULES = {
     "revoked_scanned": _revoked,
     "obligations_overdue": _obligations,
     "not_visited": _not_visited,
+    "checkin_conflict": _conflicts,
 }
 
 

@@ -21,6 +21,7 @@ from backend.geo.sql import cell_index
 from backend.houses.colour import colour_expr
 from backend.houses.models import LIVE, House
 from backend.obligations.models import Obligation
+from backend.overdue import obligation_overdue
 from backend.regions.models import CODE_LENGTH, Region
 from backend.tenancy.models import Tenancy
 from backend.verification.models import VerificationTask
@@ -106,7 +107,7 @@ def _per_grid(measure: str, prefix: str) -> dict[str, int]:
         query = query.where(FireNotice.status.in_(OPEN))
     else:
         query = select(grid, func.count()).select_from(Obligation).join(House, Obligation.house_id == House.id)
-        query = query.where(Obligation.state == "overdue")
+        query = query.where(obligation_overdue())
     return dict(db.session.execute(query.where(in_region).group_by(grid)).all())
 
 

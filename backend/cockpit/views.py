@@ -3,7 +3,7 @@ tenants. Every answer is for one region of the caller's scope; nothing outside i
 
 from flask import request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from backend import audit
 from backend.addresses.models import Address
@@ -301,20 +301,13 @@ def cockpit_tenants():
     )
     if not fmt:
         query = query.limit(int_arg("limit", 100, 1, 500)).offset(int_arg("offset", 0, 0, 10_000_000))
-    action = "person.reveal" if reason else "person.read"
-    audit.record(
-        action,
-        actor=current_user,
-        target_type="people",
-        region_code=prefix or None,
-        masked=reason is None,
-        reason=reason,
-        why=f"cockpit tenants {fmt or 'json'}",
-    )
-    db.session.commit()  # the audit event stands before a byte of personal data leaves
+    audited = _audit_tenants(query, reason, fmt)
+    db.session.commit()  # the audit events stand before a byte of personal data leaves
 
     def rows():
         for tenancy, person, unit, address in db.session.execute(query):
+            if tenancy.id not in audited:
+                continue  # became active after the audit events were written: not read
             clear = open_person(person)
             if reason is None:
                 clear = {
@@ -337,6 +330,34 @@ def cockpit_tenants():
     if fmt:
         return export.respond(fmt, "tenants", TENANT_COLUMNS, rows())
     return {"masked": reason is None, "tenants": [dict(zip(TENANT_COLUMNS, r, strict=True)) for r in rows()]}
+
+
+def _audit_tenants(query, reason, fmt) -> set[int]:
+    """One audit event per person the list will show, with its house and region (a bulk reveal of 64 people is
+    64 reveal events); the tenancies audited, for the stream to show only those."""
+    targets = db.session.execute(
+        query.with_only_columns(Tenancy.id, Tenancy.person_id, House.id, House.scope_code)
+    ).all()
+    action, why = ("person.reveal" if reason else "person.read"), f"cockpit tenants {fmt or 'json'}"
+    extra = {"reason": reason} if reason else {}
+    events = [
+        audit.values(
+            action,
+            actor=current_user,
+            target_type="people",
+            target_id=person_id,
+            person_id=person_id,
+            house_id=house_id,
+            region_code=scope,
+            masked=reason is None,
+            why=why,
+            **extra,
+        )
+        for _, person_id, house_id, scope in targets
+    ]
+    if events:  # one multi-row INSERT (an export of a county reads many thousand people)
+        db.session.execute(insert(audit.AuditEvent.__table__), events)
+    return {t for t, *_ in targets}
 
 
 def _ref(region):

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import BigInteger, Integer, and_, bindparam, case, create_engine, or_, select
 from sqlalchemy.dialects import postgresql
 
+from backend import overdue
 from backend.addresses.models import Address
 from backend.doorplates import pagecache, scanlog
 from backend.doorplates.lookup import NOTICE_COLUMNS, PLATE_COLUMNS, NoticeView, PlateView
@@ -26,7 +27,19 @@ ENGINE_KEY = "menpai.scan_engine"
 DURABLE_KEY = "menpai.durable_engine"
 LOG_KEY = "menpai.scan_log"
 AUDIT_KEY = "menpai.read_audit_log"
-AUDIT_COLUMNS = ("at", "actor_id", "actor_role", "action", "target_type", "target_id", "region_code", "ip", "details")
+AUDIT_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_role",
+    "action",
+    "target_type",
+    "target_id",
+    "region_code",
+    "ip",
+    "details",
+    "person_id",
+    "house_id",
+)
 CACHE_KEY = "menpai.page_cache"
 
 
@@ -212,7 +225,7 @@ def fetch(sql: str, params: dict, names: list[str]) -> list[dict]:
 
 def read(plate_id: int, version: int) -> tuple[str, PlateView | None]:
     """(result, plate) for a verified token, nothing recorded; ("unknown", None) if no such plate."""
-    rows = fetch(SQL, {**DEFAULTS, "plate_id": plate_id, "version": version}, NAMES)
+    rows = fetch(SQL, {**DEFAULTS, "plate_id": plate_id, "version": version, "today": overdue.today()}, NAMES)
     if not rows:
         return "unknown", None
     notices = tuple(NoticeView(r["kind"], r["notice_status"], r["title"], r["deadline"]) for r in rows if r["kind"])

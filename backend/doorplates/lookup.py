@@ -12,6 +12,7 @@ from backend.extensions import db
 from backend.fire.models import OPEN, FireNotice
 from backend.houses.colour import colour_expr
 from backend.houses.models import REGISTERED, House
+from backend.overdue import notice_status
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ PLATE_COLUMNS = (
     House.occupants,
     colour_expr().label("colour"),
 )
-NOTICE_COLUMNS = (FireNotice.kind, FireNotice.status.label("notice_status"), FireNotice.title, FireNotice.deadline)
+# The status as of today (an order past its deadline reads "overdue" before any sweep ran): backend/overdue.py.
+NOTICE_COLUMNS = (FireNotice.kind, notice_status().label("notice_status"), FireNotice.title, FireNotice.deadline)
 
 _QUERY = (
     select(*PLATE_COLUMNS, *NOTICE_COLUMNS)

@@ -78,6 +78,7 @@ class ScanLog:
             try:
                 self._copy(batch)
             except psycopg.Error:
+                # For audit events this is an error someone must see: GET /healthz answers 503 while `failing`.
                 log.exception("writing %d %s rows failed; kept for the next try", len(batch), self.what)
                 self.failing = True
                 self._close_conn()

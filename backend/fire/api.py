@@ -4,7 +4,7 @@ from datetime import date
 
 from flask import request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from backend.addresses.models import Address
 from backend.api import int_arg, json_body, route
@@ -23,10 +23,12 @@ from backend.fire.operations import (
     own_notice,
     read_notice,
     reinspect,
+    reopen_house,
     set_house_status,
     submit_rectification,
 )
 from backend.houses.models import House
+from backend.overdue import effective_notice_status, notice_overdue
 from backend.uploads.models import Photo
 
 OFFICER = ("fire_officer",)
@@ -39,7 +41,7 @@ def notice_json(n: FireNotice, detail=False) -> dict:
         "id": n.id,
         "house_id": n.house_id,
         "kind": n.kind,
-        "status": n.status,
+        "status": effective_notice_status(n, today),  # "overdue" from the day after the deadline, no sweep needed
         "title": n.title,
         "deadline": n.deadline and n.deadline.isoformat(),
         "days_left": (n.deadline - today).days if n.deadline else None,
@@ -93,13 +95,14 @@ def notice_issue(house_id):
 
 @route(
     "/notices",
-    summary="Notices: a landlord's own (fetching marks them delivered); an officer's in scope, soonest deadline first",
+    summary="Notices: a landlord's own; an officer's in scope, soonest deadline first. Reading changes nothing: "
+    "the app reports delivery with POST /notices/delivered",
     tag="fire",
     roles=("landlord", "fire_officer"),
     params=[
         ("house", "integer", False, "only this house's notices"),
         ("open", "boolean", False, "1: only open notices"),
-        ("overdue", "boolean", False, "1: only overdue"),
+        ("overdue", "boolean", False, "1: only overdue (past the deadline awaiting evidence) or escalated"),
         ("mine", "boolean", False, "officers, 1: only the notices I issued"),
     ],
     response="NoticeList",
@@ -119,15 +122,12 @@ def notice_list():
     if request.args.get("open") in ("1", "true"):
         query = query.where(FireNotice.status.in_(OPEN))
     if request.args.get("overdue") in ("1", "true"):
-        query = query.where(FireNotice.status.in_(("overdue", "escalated")))
+        query = query.where(or_(notice_overdue(), FireNotice.status == "escalated"))
     if request.args.get("mine") in ("1", "true") and current_user.role == "fire_officer":
         query = query.where(FireNotice.issued_by_id == current_user.id)
     rows = db.session.execute(
         query.order_by(FireNotice.deadline.is_(None), FireNotice.deadline, FireNotice.id).limit(500)
     ).all()
-    if current_user.role == "landlord":
-        mark_delivered([n for n, _, _ in rows])
-        db.session.commit()
     return {"notices": [{**notice_json(n), "address": text, "unit_label": unit} for n, text, unit in rows]}
 
 
@@ -146,11 +146,23 @@ def _visible(notice_id):
     errors=(404,),
 )
 def notice_detail(notice_id):
-    notice = _visible(notice_id)
-    if current_user.role == "landlord":
-        mark_delivered([notice])
-        db.session.commit()
-    return notice_json(notice, detail=True)
+    return notice_json(_visible(notice_id), detail=True)
+
+
+@route(
+    "/notices/delivered",
+    "POST",
+    summary="The landlord's app has shown these notices: issued → delivered (a GET never marks anything)",
+    tag="fire",
+    roles=("landlord",),
+    body="NoticesDelivered",
+    response="NoticesDeliveredResult",
+    errors=(400,),
+)
+def notices_delivered():
+    marked = mark_delivered(current_user, json_body().get("ids"))
+    db.session.commit()
+    return {"delivered": marked}
 
 
 @route(
@@ -237,7 +249,8 @@ def notice_close(notice_id):
 @route(
     "/houses/<int:house_id>/status",
     "POST",
-    summary="Suspend, close (取缔: red plate, no check-ins) or reopen a house after a passed re-inspection",
+    summary="Suspend, close (取缔: red plate, no check-ins) or reopen a house: reopening needs every rectification "
+    "order passed and every penalty decision closed (409 reopen_needs_reinspection / reopen_needs_penalty_closed)",
     tag="fire",
     roles=OFFICER,
     body="HouseStatus",
@@ -251,11 +264,14 @@ def house_status(house_id):
         raise ValidationError(fields={"status": "error.not_a_choice"})
     reason = data.get("reason")
     if not isinstance(reason, str) or len(reason.strip()) < 4:
-        raise ValidationError(fields={"reason": "error.reason_too_short"})
+        raise ValidationError(fields={"reason": "error.status_reason_too_short"})
     if len(reason.strip()) > REASON_MAX:
         raise ValidationError(fields={"reason": "error.too_long"})
     house = house_in_scope(current_user, house_id)
-    set_house_status(current_user, house, status, reason.strip())
+    if status == "active":
+        reopen_house(current_user, house, reason.strip())
+    else:
+        set_house_status(current_user, house, status, reason.strip())
     db.session.commit()
     return {"id": house.id, "status": house.status, "occupants_count": house.occupants}
 

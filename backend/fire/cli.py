@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from backend.auth.models import User
-from backend.cli_util import progressbar, transaction
+from backend.cli_util import now_option, progressbar, transaction
 from backend.errors import NotFound
 from backend.extensions import db
 from backend.fire.campaigns import TARGETS, run_campaign
@@ -19,10 +19,13 @@ notices_cli = AppGroup("notices", help="Fire notices: deadline sweeps and campai
 
 
 @notices_cli.command("sweep")
-def sweep_command():
-    """Mark overdue orders and queue due-date reminders (idempotent; run it from cron daily)."""
+@now_option
+def sweep_command(now):
+    """Tell of orders gone overdue and queue due-date reminders (idempotent; run it from cron daily).
+
+    Overdue itself needs no sweep: lists, cards and the colour derive it from the deadline."""
     with transaction():
-        result = sweep()
+        result = sweep(now)
     click.echo(t("cli.notices_swept", **result))
 
 

@@ -1,11 +1,20 @@
 """Fire notices (消防): issue, deliver, read, submit evidence, re-inspect, escalate, close and reopen a house.
 
 Plain functions: they flush, audit and queue notifications in the caller's transaction; the caller commits.
+Every change of a notice takes its row lock first (`_lock`) or is one compare-and-set UPDATE, so two officers (or
+an officer and the landlord) acting at once never both move it. Overdue is derived from the deadline
+(backend/overdue.py): escalation is allowed the day after the deadline, whether or not the sweep has run.
+
+The end of the ladder, one rule: an item passes only on the landlord's evidence. The landlord may submit evidence
+on any rectification order still open — issued, read, overdue or escalated (escalation punishes the delay, it does
+not end the duty to put things right) — and the officer may pass only submitted items (failing is always allowed).
+A house is reopened only with no open rectification order and no open penalty decision (the penalty keeps the
+plate red): the officer closes the penalty first (resolved: paid or settled), the error says so by its code.
 A notice reaches the landlord three ways (backend/notify): the in-app inbox always, Web Push when subscribed,
 and SMS for anything with a deadline (Chrome's push service is unreachable in mainland China, WeChat has none).
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -13,14 +22,17 @@ from backend import audit
 from backend.auth.scope import in_scope
 from backend.errors import Conflict, NotFound, ValidationError
 from backend.extensions import db
-from backend.fire.models import KINDS, FireNotice, NoticeItem
+from backend.fire.models import KINDS, OPEN, FireNotice, NoticeItem
 from backend.forms import Form
 from backend.houses.models import House
 from backend.notify.outbox import notify
+from backend.overdue import day_of, effective_notice_status, notice_overdue
+from backend.tenancy.operations import end_for_closed_house
 from backend.types import utcnow
 from backend.uploads.models import Photo
 
 REMIND_DAYS_BEFORE = 3
+EVIDENCE_WELCOME = ("issued", "delivered", "read", "overdue", "escalated")
 MAX_DEADLINE_DAYS = 365
 
 
@@ -43,6 +55,21 @@ def own_notice(landlord, notice_id: int) -> FireNotice:
     notice = db.session.get(FireNotice, notice_id)
     if notice is None or db.session.get(House, notice.house_id).landlord_id != landlord.id:
         raise NotFound()
+    return notice
+
+
+def _lock(notice: FireNotice) -> FireNotice:
+    """Re-read the notice under its row lock (PostgreSQL: SELECT … FOR UPDATE) before deciding from its status."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        # No row locks in SQLite: a no-op UPDATE takes the database's write lock first, so no other writer can
+        # move the row between this read and our write (the one writer waits for the other's commit).
+        db.session.execute(
+            update(FireNotice)
+            .where(FireNotice.id == notice.id)
+            .values(status=FireNotice.status)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.refresh(notice, with_for_update=True)
     return notice
 
 
@@ -131,17 +158,28 @@ def issue_notice(officer, house: House, data: dict, campaign_id=None, today: dat
     return notice
 
 
-def mark_delivered(notices) -> None:
-    """The landlord's app fetched them: issued → delivered."""
-    now = utcnow()
-    for n in notices:
-        if n.status == "issued":
-            n.status, n.delivered_at = "delivered", now
+def mark_delivered(landlord, ids) -> int:
+    """The landlord's app says it has shown them: issued → delivered, one compare-and-set UPDATE. Only an explicit
+    POST does this (a GET, even a cross-site one, changes nothing); ids not the landlord's are ignored."""
+    if not isinstance(ids, list) or len(ids) > 500 or not all(type(i) is int and 0 < i < 2**31 for i in ids):
+        raise ValidationError(fields={"ids": "error.notice_ids"})
+    if not ids:
+        return 0
+    mine = select(House.id).where(House.landlord_id == landlord.id)
+    result = db.session.execute(
+        update(FireNotice)
+        .where(FireNotice.id.in_(ids), FireNotice.house_id.in_(mine), FireNotice.status == "issued")
+        .values(status="delivered", delivered_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount:
+        audit.record("notice.delivered", actor=landlord, target_type="fire_notices", notices=result.rowcount)
+    return result.rowcount
 
 
 def read_notice(landlord, notice: FireNotice) -> FireNotice:
     """The landlord opened it (a read receipt). A reminder needs nothing more: it is done once read."""
-    if notice.read_at is None:
+    if _lock(notice).read_at is None:
         notice.read_at = utcnow()
         notice.delivered_at = notice.delivered_at or notice.read_at
         if notice.kind == "reminder" and notice.is_open:
@@ -153,8 +191,9 @@ def read_notice(landlord, notice: FireNotice) -> FireNotice:
 
 
 def submit_rectification(landlord, notice: FireNotice, data: dict) -> FireNotice:
-    """Evidence per item: a note and photos taken with the camera. Every open item must be answered."""
-    if notice.kind != "rectification" or notice.status not in ("issued", "delivered", "read", "overdue"):
+    """Evidence per item: a note and photos taken with the camera. Every open item must be answered. Also on an
+    overdue or escalated order: the things still have to be put right (module docstring)."""
+    if notice.kind != "rectification" or _lock(notice).status not in EVIDENCE_WELCOME:
         raise Conflict("error.notice_not_awaiting_evidence", code="notice_not_awaiting_evidence")
     answers = data.get("items")
     open_items = {i.id: i for i in notice.items if i.status == "open"}
@@ -199,7 +238,8 @@ def reinspect(officer, notice: FireNotice, data: dict, today: date | None = None
     """Pass or fail each submitted item. All passed: closed (accepted). Some failed: closed as partly accepted and
     a new order with only the failed items and a new deadline (returned)."""
     today = today or date.today()
-    if notice.kind != "rectification" or notice.status not in ("submitted", "overdue", "escalated"):
+    status = effective_notice_status(_lock(notice), today)
+    if notice.kind != "rectification" or status not in ("submitted", "overdue", "escalated"):
         raise Conflict("error.notice_not_awaiting_inspection", code="notice_not_awaiting_inspection")
     results = data.get("results")
     pending = {i.id: i for i in notice.items if i.status in ("submitted", "open")}
@@ -210,6 +250,8 @@ def reinspect(officer, notice: FireNotice, data: dict, today: date | None = None
         or not all(v in ("passed", "failed") for v in results.values())
     ):
         raise ValidationError(fields={"results": "error.result_for_every_item"})
+    if any(v == "passed" and pending[int(k)].status != "submitted" for k, v in results.items()):
+        raise ValidationError(fields={"results": "error.pass_needs_evidence"})
     failed = [pending[int(k)] for k, v in results.items() if v == "failed"]
     form = Form(data)
     new_deadline = _deadline(form, bool(failed), today)
@@ -246,8 +288,8 @@ def reinspect(officer, notice: FireNotice, data: dict, today: date | None = None
 
 
 def escalate(officer, notice: FireNotice, data: dict) -> dict:
-    """Past the deadline: a penalty decision and/or suspending or closing (取缔) the house."""
-    if notice.status not in ("overdue", "escalated"):
+    """Past the deadline (derived, no sweep needed): a penalty decision and/or suspending or closing (取缔)."""
+    if effective_notice_status(_lock(notice)) not in ("overdue", "escalated"):
         raise Conflict("error.notice_not_overdue", code="notice_not_overdue")
     action = data.get("house_action")
     if action not in (None, "suspend", "close"):
@@ -256,7 +298,7 @@ def escalate(officer, notice: FireNotice, data: dict) -> dict:
     penalty = None
     if data.get("penalty") is not None:
         if not isinstance(data["penalty"], dict):
-            raise ValidationError(fields={"penalty": "error.checklist_shape"})
+            raise ValidationError(fields={"penalty": "error.penalty_shape"})
         penalty = issue_notice(officer, house, {**data["penalty"], "kind": "penalty"})
     if action:
         set_house_status(officer, house, "suspended" if action == "suspend" else "closed", reason=f"notice {notice.id}")
@@ -285,16 +327,42 @@ def set_house_status(officer, house: House, status: str, reason: str) -> None:
         raise Conflict("error.house_not_live")
     before, house.status = house.status, status
     db.session.flush()
+    if status == "closed":  # 取缔 ends the tenancies and tells the tenants (issue 14, item 10)
+        end_for_closed_house(officer, house)
     audit.record(
         f"house.{status}", actor=officer, target=house, region_code=house.scope_code, before=before, reason=reason
     )
+
+
+def reopen_house(officer, house: House, reason: str) -> None:
+    """Reopen a suspended or closed house: every rectification order passed, then every penalty decision closed
+    (an open penalty keeps the plate red, so a reopened house would still read 禁止出租); else 409 naming which."""
+
+    def still_open(kind):
+        query = select(FireNotice.id).where(
+            FireNotice.house_id == house.id, FireNotice.kind == kind, FireNotice.status.in_(OPEN)
+        )
+        return db.session.scalar(query.order_by(FireNotice.id).limit(1))
+
+    if house.status in ("suspended", "closed"):
+        if still_open("rectification") is not None:
+            raise Conflict("error.reopen_needs_reinspection", code="reopen_needs_reinspection")
+        penalty = still_open("penalty")
+        if penalty is not None:
+            raise Conflict(
+                "error.reopen_needs_penalty_closed",
+                code="reopen_needs_penalty_closed",
+                fields={"penalty": f"#{penalty}"},
+                notice=penalty,
+            )
+    set_house_status(officer, house, "active", reason)
 
 
 def close_notice(officer, notice: FireNotice, outcome: str) -> FireNotice:
     """An officer closes a notice by hand: a penalty settled (resolved) or a notice withdrawn (cancelled)."""
     if outcome not in ("resolved", "cancelled"):
         raise ValidationError(fields={"outcome": "error.not_a_choice"})
-    if not notice.is_open:
+    if not _lock(notice).is_open:
         raise Conflict("error.notice_closed", code="notice_closed")
     notice.status = "cancelled" if outcome == "cancelled" else "closed"
     notice.closed_at, notice.closed_by_id, notice.outcome = utcnow(), officer.id, outcome
@@ -302,18 +370,28 @@ def close_notice(officer, notice: FireNotice, outcome: str) -> FireNotice:
     return notice
 
 
-def sweep(today: date | None = None) -> dict:
-    """Idempotent, cron-able: mark overdue orders, remind 3 days before and on the due day — each reminder once."""
-    today = today or date.today()
+def sweep(now: datetime | None = None) -> dict:
+    """Idempotent, cron-able: tell landlord and officer of orders that went overdue, remind 3 days before and on
+    the due day — each once. It changes no status (overdue is derived, backend/overdue.py): it stamps `overdue_at`
+    by compare-and-set, so two sweeps at once tell nobody twice. `now`: re-running a missed night (--now)."""
+    today = day_of(now or utcnow())
     awaiting = ("issued", "delivered", "read")
-    overdue = db.session.scalars(
+    late = db.session.scalars(
         select(FireNotice).where(
-            FireNotice.kind == "rectification", FireNotice.status.in_(awaiting), FireNotice.deadline < today
+            FireNotice.kind == "rectification", notice_overdue(today), FireNotice.overdue_at.is_(None)
         )
     ).all()
-    now = utcnow()
-    for notice in overdue:
-        notice.status, notice.overdue_at = "overdue", now
+    overdue = []
+    for notice in late:
+        claimed = db.session.execute(
+            update(FireNotice)
+            .where(FireNotice.id == notice.id, FireNotice.overdue_at.is_(None))
+            .values(overdue_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            continue
+        overdue.append(notice)
         house = db.session.get(House, notice.house_id)
         _tell(house, notice, "overdue", notice.title, "")
         if notice.issued_by_id:

@@ -28,6 +28,7 @@ from backend.houses.models import STATUSES, House
 from backend.houses.nearest import nearest_first
 from backend.houses.operations import declare_house, own_house, withdraw_house
 from backend.obligations.models import Obligation
+from backend.overdue import obligation_overdue
 
 WHOLE_PART = re.compile(r"^\d+[a-z]?(号|幢|单元|层|室|弄)$")
 LIST_ROLES = ("landlord", "grid_worker", "fire_officer", "police", "supervisor", "admin")
@@ -111,9 +112,7 @@ def house_list():
     if args.get("colour"):
         query = query.where(colour_expr() == args["colour"])
     if args.get("overdue") in ("1", "true"):
-        query = query.where(
-            exists(select(Obligation.id).where(Obligation.house_id == House.id, Obligation.state == "overdue"))
-        )
+        query = query.where(exists(select(Obligation.id).where(Obligation.house_id == House.id, obligation_overdue())))
     if args.get("q"):
         # A number with its unit must be a whole part (|12号| is not inside |112号|), a word anywhere.
         words = [f"|{w}|" if WHOLE_PART.match(w) else w for w in normalise(args["q"][:100]).split()]

@@ -15,7 +15,9 @@ from backend.doorplates.models import Doorplate, ScanCount
 from backend.extensions import db
 from backend.houses.models import House
 from backend.obligations.models import Obligation
-from backend.people.vault import masked
+from backend.overdue import obligation_state
+from backend.people.validate import mask_name, mask_phone
+from backend.people.vault import masked, vault
 from backend.tenancy.models import OCCUPYING, Person, Tenancy
 
 PENDING = ("open", "overdue")
@@ -25,6 +27,14 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
+def presented_masked(name_enc: str | None, phone_enc: str | None) -> dict | None:
+    """What a conflicting check-in presented, masked ({"name", "phone"}); None without a conflict."""
+    if name_enc is None:
+        return None
+    v = vault()
+    return {"name": mask_name(v.decrypt(name_enc, "name")), "phone": mask_phone(v.decrypt(phone_enc, "phone"))}
+
+
 def why(house_id: int) -> str:
     """The reason the audit event of a card's masked read gives."""
     return f"house {house_id} card"
@@ -32,7 +42,8 @@ def why(house_id: int) -> str:
 
 def assemble(view: PlateView, details: dict, obligations: list, scans_total: int, tenants: list, people) -> dict:
     """The card. obligations: (id, kind, due date ISO, state); tenants: (tenancy id, status, room, move-in ISO,
-    counted elsewhere too, person with sealed fields), by tenancy id; people: their masked fields by person id."""
+    counted elsewhere too, conflict, presented name and phone sealed, person with sealed fields), by tenancy id;
+    people: their masked fields by person id."""
     printed_at = details["printed_at"]
     return {
         "id": view.house_id,
@@ -62,9 +73,11 @@ def assemble(view: PlateView, details: dict, obligations: list, scans_total: int
                 "room": room,
                 "move_in": move_in,
                 "duplicate_elsewhere": duplicate,
+                "conflict": conflict,
+                "presented": presented_masked(name_enc, phone_enc),
                 **people[p.id],
             }
-            for t, status, room, move_in, duplicate, p in tenants
+            for t, status, room, move_in, duplicate, conflict, name_enc, phone_enc, p in tenants
         ],
         "obligations": [{"id": i, "kind": k, "due_date": d, "state": s} for i, k, d, s in obligations],
         "notices": [
@@ -79,7 +92,7 @@ def house_card(house: House, actor, view: PlateView | None = None) -> dict:
     plate = db.session.scalar(select(Doorplate).where(Doorplate.house_id == house.id))
     view = view or load_plate(plate.plate_id)
     pending = db.session.execute(
-        select(Obligation.id, Obligation.kind, Obligation.due_date, Obligation.state)
+        select(Obligation.id, Obligation.kind, Obligation.due_date, obligation_state())
         .where(Obligation.house_id == house.id, Obligation.state.in_(PENDING))
         .order_by(Obligation.due_date, Obligation.id)
     ).all()
@@ -98,6 +111,19 @@ def house_card(house: House, actor, view: PlateView | None = None) -> dict:
         "fire_self_check": house.fire_self_check,
         "printed_at": plate.printed_at,
     }
-    tenants = [(t.id, t.status, t.room, _iso(t.move_in), t.duplicate_of_id is not None, p) for t, p in rows]
-    people = masked([p for *_, p in tenants], actor, why=why(house.id))
+    tenants = [
+        (
+            t.id,
+            t.status,
+            t.room,
+            _iso(t.move_in),
+            t.duplicate_of_id is not None,
+            t.conflict,
+            t.presented_name_enc,
+            t.presented_phone_enc,
+            p,
+        )
+        for t, p in rows
+    ]
+    people = masked([p for *_, p in tenants], actor, why=why(house.id), house_id=house.id, region_code=house.scope_code)
     return assemble(view, details, [(i, k, _iso(d), s) for i, k, d, s in pending], scans, tenants, people)

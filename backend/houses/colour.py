@@ -11,12 +11,14 @@ from sqlalchemy import and_, case, exists, or_, select
 from backend.fire.models import OPEN, FireNotice
 from backend.houses.models import House
 from backend.obligations.models import Obligation
+from backend.overdue import TODAY, obligation_overdue
 
 COLOURS = ("grey", "green", "yellow", "red")
 
 
-def colour_expr(bulk: bool = False):
-    """CASE … END over the houses row in the query (join or select from House).
+def colour_expr(bulk: bool = False, today=TODAY):
+    """CASE … END over the houses row in the query (join or select from House). An obligation past its due date
+    is overdue from that moment (backend/overdue.py: `today` is a bind parameter), not from the next sweep.
 
     bulk=True: the same rule, with "has an open notice / an overdue obligation" as uncorrelated `houses.id IN
     (SELECT house_id …)` lists, which PostgreSQL builds once per query and probes as a hash (a hashed SubPlan)
@@ -29,7 +31,7 @@ def colour_expr(bulk: bool = False):
         rectifying = House.id.in_(
             open_notice.where(or_(FireNotice.kind == "rectification", FireNotice.status == "overdue"))
         )
-        overdue = House.id.in_(select(Obligation.house_id).where(Obligation.state == "overdue"))
+        overdue = House.id.in_(select(Obligation.house_id).where(obligation_overdue(today)))
     else:
         # Correlated to the houses row of the enclosing query, also when compiled alone for the landing page's SQL.
         notice = (
@@ -38,7 +40,7 @@ def colour_expr(bulk: bool = False):
         penalty = exists(notice.where(FireNotice.kind == "penalty"))
         rectifying = exists(notice.where(or_(FireNotice.kind == "rectification", FireNotice.status == "overdue")))
         overdue = exists(
-            select(Obligation.id).where(Obligation.house_id == House.id, Obligation.state == "overdue").correlate(House)
+            select(Obligation.id).where(Obligation.house_id == House.id, obligation_overdue(today)).correlate(House)
         )
     full = and_(House.max_occupants.is_not(None), House.occupants >= House.max_occupants)
     return case(

@@ -2,7 +2,7 @@
 open obligations, scan count and the occupants' sealed fields as JSON arrays) instead of five, on the scan path's
 autocommit connection; the people masked here, on the server, as on every path; the audit event of that read
 queued for this process's audit writer, which COPYs the events every READ_AUDIT_FLUSH_SECONDS with a synchronous
-commit (scanlog.py) — the same row the ORM path adds to its transaction (vault.read_event). A hard crash (SIGKILL,
+commit (scanlog.py) — the same row the ORM path adds to its transaction (vault.read_events). A hard crash (SIGKILL,
 power) may lose that fraction of a second of read events; while the writer cannot write, each event is written
 synchronously before the card is answered, so a database outage fails the read instead.
 
@@ -29,7 +29,8 @@ from backend.doorplates.models import Doorplate, ScanCount
 from backend.houses import card
 from backend.houses.models import House
 from backend.obligations.models import Obligation
-from backend.people.vault import mask, read_event
+from backend.overdue import obligation_state
+from backend.people.vault import mask, read_events
 from backend.tenancy.models import OCCUPYING, Person, Tenancy
 from backend.types import utcnow
 
@@ -65,7 +66,7 @@ def _statement():
         select(
             func.json_agg(
                 aggregate_order_by(
-                    func.json_build_array(Obligation.id, Obligation.kind, Obligation.due_date, Obligation.state),
+                    func.json_build_array(Obligation.id, Obligation.kind, Obligation.due_date, obligation_state()),
                     Obligation.due_date,
                     Obligation.id,
                 )
@@ -84,6 +85,9 @@ def _statement():
                         Tenancy.room,
                         Tenancy.move_in,
                         Tenancy.duplicate_of_id.is_not(None),
+                        Tenancy.conflict,
+                        Tenancy.presented_name_enc,
+                        Tenancy.presented_phone_enc,
                         Person.id,
                         Person.name_enc,
                         Person.id_number_enc,
@@ -128,8 +132,8 @@ AUDIT_SQL = str(
 
 def read(view: PlateView, today: date) -> Entry:
     """The card's reads for the plate a scan just read (its scan row is queued after this, so not counted)."""
-    (row,) = fastscan.fetch(SQL, {**DEFAULTS, "house_id": view.house_id}, NAMES)
-    tenants = [(*t[:5], Sealed(*t[5:])) for t in row["tenants"] or ()]
+    (row,) = fastscan.fetch(SQL, {**DEFAULTS, "house_id": view.house_id, "today": today}, NAMES)
+    tenants = [(*t[:8], Sealed(*t[8:])) for t in row["tenants"] or ()]
     people = mask(p for *_, p in tenants)
     return Entry(view.house_id, today, time.monotonic(), view, row, tenants, people, [row["scans_total"]])
 
@@ -138,8 +142,9 @@ def house_card(entry: Entry, actor) -> Response:
     """The card as the JSON answer, this scan counted, the audit event of the masked read queued
     (fastscan.audit_read). The rest of the card is encoded once per entry: only the count is new."""
     if entry.people:
-        event = read_event(entry.people, actor, card.why(entry.house_id))
-        fastscan.audit_read({**event, "at": utcnow()}, AUDIT_SQL)
+        columns = {"house_id": entry.house_id, "region_code": entry.view.scope_code}
+        for event in read_events(entry.people, actor, card.why(entry.house_id), **columns):
+            fastscan.audit_read({**event, "at": utcnow()}, AUDIT_SQL)
     entry.scans[0] += 1
     if entry.body is None:
         details = entry.details

@@ -11,6 +11,7 @@ from backend.extensions import db
 from backend.fire.models import FireNotice, NoticeItem
 from backend.houses.models import House
 from backend.obligations.models import Obligation
+from backend.overdue import effective_notice_status
 from backend.tenancy.models import Tenancy
 from backend.uploads.models import Photo
 from backend.verification.models import Verification
@@ -64,10 +65,12 @@ def _events(house: House) -> list[dict]:
         if t.ended_at:
             events.append({"at": t.ended_at, "kind": "check_out", "tenancy_id": t.id})
     events += notice_events(house)
-    for o in db.session.scalars(select(Obligation).where(Obligation.house_id == house.id, Obligation.state != "open")):
+    shown = or_(Obligation.state != "open", Obligation.overdue_at.is_not(None))  # open + stamped: gone overdue
+    for o in db.session.scalars(select(Obligation).where(Obligation.house_id == house.id, shown)):
         at = o.fulfilled_at or o.overdue_at
+        state = "overdue" if o.state == "open" else o.state
         if at:
-            events.append({"at": at, "kind": f"obligation_{o.state}", "obligation": o.kind, "via": o.fulfilled_via})
+            events.append({"at": at, "kind": f"obligation_{state}", "obligation": o.kind, "via": o.fulfilled_via})
     revoked = (
         select(DoorplateRevocation)
         .join(Doorplate, DoorplateRevocation.doorplate_id == Doorplate.id)
@@ -123,7 +126,7 @@ def notice_events(house: House) -> list[dict]:
                 "at": n.issued_at,
                 "kind": "notice",
                 "deadline": n.deadline and n.deadline.isoformat(),
-                "status": n.status,
+                "status": effective_notice_status(n),
                 "by": names.get(n.issued_by_id),
                 "parent_id": n.parent_id,
             }

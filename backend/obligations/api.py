@@ -8,8 +8,9 @@ from backend.doorplates.operations import resolve_token
 from backend.errors import NotFound, ValidationError
 from backend.extensions import db
 from backend.houses.models import House
-from backend.obligations.models import Obligation
+from backend.obligations.models import VIA, Obligation
 from backend.obligations.operations import fulfil, get_obligation
+from backend.overdue import effective_obligation_state
 from backend.tenancy.models import Tenancy
 
 
@@ -20,7 +21,7 @@ def obligation_json(o: Obligation) -> dict:
         "tenancy_id": o.tenancy_id,
         "kind": o.kind,
         "due_date": o.due_date.isoformat(),
-        "state": o.state,
+        "state": effective_obligation_state(o),  # overdue from the due date on, no sweep needed
     }
 
 
@@ -52,7 +53,8 @@ def obligation_list():
 @route(
     "/obligations/<int:obligation_id>/fulfil",
     "POST",
-    summary="Fulfil an obligation; with the scanned doorplate token it counts as done at the door",
+    summary="Fulfil an obligation: via scan (the doorplate token of the house, required) or via app (the "
+    "monthly occupant confirmation only; a registration renewal needs the scan)",
     tag="obligations",
     roles=("landlord", "tenant"),
     body="Fulfil",
@@ -64,12 +66,16 @@ def obligation_fulfil(obligation_id):
     ob = get_obligation(obligation_id)
     if db.session.scalar(select(Obligation.id).where(Obligation.id == ob.id, *_mine())) is None:
         raise NotFound()
-    via = "app"
-    if data.get("token") is not None:
-        found = resolve_token(str(data["token"]))
+    token = data.get("token")
+    via = data.get("via", "scan" if token is not None else "app")
+    if via not in VIA:
+        raise ValidationError(fields={"via": "error.not_a_choice"})
+    if via == "scan":
+        if not isinstance(token, str) or not token:
+            raise ValidationError(fields={"token": "error.fulfil_needs_scan"})
+        found = resolve_token(token)
         if found.result != "ok" or found.plate.house_id != ob.house_id:
             raise ValidationError(fields={"token": "error.token_not_this_house"})
-        via = "scan"
     nxt = fulfil(current_user, ob, via)
     db.session.commit()
     return {**obligation_json(ob), "via": via, "next": obligation_json(nxt)}

@@ -3,7 +3,7 @@
 import click
 from flask.cli import AppGroup
 
-from backend.cli_util import transaction
+from backend.cli_util import now_option, transaction
 from backend.i18n import t
 from backend.obligations.operations import sweep
 
@@ -11,10 +11,13 @@ obligations_cli = AppGroup("obligations", help="Obligations (履约): deadline s
 
 
 @obligations_cli.command("sweep")
-def sweep_command():
-    """Mark obligations past their due date overdue (idempotent; run it from cron daily)."""
+@now_option
+def sweep_command(now):
+    """Note obligations gone past their due date (idempotent; run it from cron daily).
+
+    Overdue itself needs no sweep: lists, cards and the colour derive it from the due date."""
     with transaction():
-        marked = sweep()
+        marked = sweep(now)
     click.echo(t("cli.obligations_swept", marked=marked))
 
 

@@ -1,16 +1,31 @@
-"""Obligations (刷码履约): create the next duty, fulfil it (by scanning the door or in the app), sweep overdue ones."""
+"""Obligations (刷码履约): create the next duty, fulfil it (by scanning the door or in the app), sweep overdue ones.
+
+How each kind may be fulfilled (the API document says the same, backend/api/schemas.py "Fulfil"):
+- occupant_confirmation (the landlord's monthly 在住人员确认): at the door (`via: scan`, the doorplate token of the
+  house) or in the app (`via: app`): the landlord confirms the list of people, which needs no visit.
+- registration_renewal (a tenant's residence-registration renewal): at the door only: renewing says "I still
+  live here", which the scan of the plate on the door is the proof of.
+
+Overdue is derived from the due date at read time (backend/overdue.py); the sweep only stamps `overdue_at`.
+Fulfilling is a compare-and-set on the state, and the next duty is due one period after the later of today and
+the fulfilled one's due date, so fulfilling early never creates a second duty with the same due date.
+"""
 
 import calendar
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import select, update
 
 from backend import audit
-from backend.errors import Conflict, NotFound
+from backend.errors import Conflict, NotFound, ValidationError
 from backend.extensions import db
 from backend.obligations.models import Obligation
+from backend.overdue import day_of
 from backend.types import utcnow
+
+# The kinds that may be fulfilled in the app, without scanning the door (module docstring).
+APP_ALLOWED = ("occupant_confirmation",)
 
 
 def add_months(day: date, months: int) -> date:
@@ -48,18 +63,29 @@ def pending_for(house_id: int, kind: str | None = None) -> list[Obligation]:
     return list(db.session.scalars(query.order_by(Obligation.due_date)))
 
 
-def fulfil(user, obligation: Obligation, via: str) -> Obligation:
-    """Done: the next one of the same kind is created (a month later, or a renewal period later)."""
-    if obligation.state not in ("open", "overdue"):
-        raise Conflict("error.obligation_done", code="obligation_done")
-    obligation.state, obligation.fulfilled_at = "fulfilled", utcnow()
-    obligation.fulfilled_by_id, obligation.fulfilled_via = user.id, via
-    db.session.flush()
+def next_due(obligation: Obligation, today: date) -> date:
+    """One period after the later of today and the due date: always after the fulfilled one's due date."""
+    start = max(today, obligation.due_date)
     if obligation.kind == "occupant_confirmation":
-        nxt = _add(obligation.house_id, obligation.kind, _month_end(add_months(date.today().replace(day=1), 1)))
-    else:
-        months = current_app.config["RESIDENCE_RENEWAL_MONTHS"]
-        nxt = _add(obligation.house_id, obligation.kind, add_months(date.today(), months), obligation.tenancy_id)
+        return _month_end(add_months(start.replace(day=1), 1))
+    return add_months(start, current_app.config["RESIDENCE_RENEWAL_MONTHS"])
+
+
+def fulfil(user, obligation: Obligation, via: str) -> Obligation:
+    """Done: the next one of the same kind is created (a month later, or a renewal period later).
+    via "app" only for the kinds in APP_ALLOWED; the caller has checked the token for "scan"."""
+    if via not in ("scan", "app") or (via == "app" and obligation.kind not in APP_ALLOWED):
+        raise ValidationError(fields={"token": "error.fulfil_needs_scan"})
+    done = db.session.execute(
+        update(Obligation)
+        .where(Obligation.id == obligation.id, Obligation.state.in_(("open", "overdue")))
+        .values(state="fulfilled", fulfilled_at=utcnow(), fulfilled_by_id=user.id, fulfilled_via=via)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        raise Conflict("error.obligation_done", code="obligation_done")
+    db.session.refresh(obligation)
+    nxt = _add(obligation.house_id, obligation.kind, next_due(obligation, date.today()), obligation.tenancy_id)
     audit.record("obligation.fulfil", actor=user, target=obligation, via=via, next_due=nxt.due_date.isoformat())
     return nxt
 
@@ -72,13 +98,15 @@ def cancel_for_tenancy(tenancy_id: int) -> None:
     )
 
 
-def sweep(today: date | None = None) -> int:
-    """Mark open obligations past their due date overdue. Idempotent: a second run the same day changes nothing."""
-    today = today or date.today()
+def sweep(now: datetime | date | None = None) -> int:
+    """Stamp `overdue_at` on open obligations past their due date (the state stays: overdue is derived at read
+    time). Idempotent: a second run changes nothing. `now`: re-running a missed night (--now)."""
+    today = day_of(now or utcnow())
     result = db.session.execute(
         update(Obligation)
-        .where(Obligation.state == "open", Obligation.due_date < today)
-        .values(state="overdue", overdue_at=utcnow())
+        .where(Obligation.state == "open", Obligation.due_date < today, Obligation.overdue_at.is_(None))
+        .values(overdue_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount:
         audit.record("obligations.sweep", target_type="obligations", marked=result.rowcount, today=today.isoformat())

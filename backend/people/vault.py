@@ -48,7 +48,7 @@ def open_person(person) -> dict:
 
 
 def mask(people) -> dict[int, dict]:
-    """person id -> masked name, ID and phone. Unaudited: callers use `masked`, or write `read_event` themselves."""
+    """person id -> masked name, ID and phone. Unaudited: callers use `masked`, or write `read_events` themselves."""
     out = {}
     for p in people:
         clear = open_person(p)
@@ -60,15 +60,19 @@ def mask(people) -> dict[int, dict]:
     return out
 
 
-def read_event(person_ids, actor, why: str) -> dict:
-    """The audit event of a masked read: who read whose data and why (audit.values)."""
-    ids = ",".join(map(str, person_ids))
-    return audit.values("person.read", actor=actor, target_type="people", target_id=ids, masked=True, why=why)
+def read_events(person_ids, actor, why: str, **columns) -> list[dict]:
+    """The audit events of a masked read, one per person: who read whose data and why (audit.values).
+    columns: house_id, region_code (the same for every person read)."""
+    return [
+        audit.values(
+            "person.read", actor=actor, target_type="people", target_id=i, person_id=i, masked=True, why=why, **columns
+        )
+        for i in person_ids
+    ]
 
 
-def masked(people, actor, why: str) -> dict[int, dict]:
-    """person id -> masked name, ID and phone; one audit event records who read whose data and why."""
+def masked(people, actor, why: str, **columns) -> dict[int, dict]:
+    """person id -> masked name, ID and phone; one audit event per person records who read it and why."""
     out = mask(people)
-    if out:
-        db.session.add(audit.AuditEvent(**read_event(out, actor, why)))
+    db.session.add_all(audit.AuditEvent(**event) for event in read_events(out, actor, why, **columns))
     return out

@@ -22,7 +22,7 @@ def read_features(path) -> list[dict]:
     try:
         with open(path, encoding="utf-8") as fh:
             doc = json.load(fh)
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: JSONDecodeError, UnicodeDecodeError
         raise ValidationError("error.geojson_unreadable", detail=str(exc)) from exc
     if doc.get("type") != "FeatureCollection":
         raise ValidationError("error.geojson_not_collection")

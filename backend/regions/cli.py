@@ -5,7 +5,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from backend.addresses.assign import assign_grids
-from backend.cli_util import rejects_reported, transaction
+from backend.cli_util import ENCODING_HELP, rejects_reported, transaction
 from backend.extensions import db
 from backend.i18n import t
 from backend.regions import boundaries, importer
@@ -17,10 +17,15 @@ regions_cli = AppGroup("regions", help="Division tree: import codes and boundari
 @regions_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--report", type=click.Path(dir_okay=False), help="Write rejected rows to this CSV.")
-def import_command(path, report):
-    """Import regions from a code,name,level,parent_code CSV (upsert by code, all rows or none)."""
+@click.option("--encoding", help=ENCODING_HELP)
+def import_command(path, report, encoding):
+    """Import regions from a table with columns code,name,level,parent_code (upsert by code, all rows or none).
+
+    PATH is a .csv (as Excel saves it on Chinese Windows, GB18030/GBK, or UTF-8 with or without BOM) or an .xlsx
+    workbook (its first sheet, header in row 1). Rejected rows are reported by line.
+    """
     with transaction(), rejects_reported(report):
-        result = importer.import_csv(path)
+        result = importer.import_csv(path, encoding=encoding)
     click.echo(t("cli.regions_imported", **result.__dict__))
 
 
@@ -29,7 +34,19 @@ def import_command(path, report):
 @click.option("--report", type=click.Path(dir_okay=False), help="Write rejected features to this CSV.")
 @click.option("--no-assign", is_flag=True, help="Do not re-assign addresses to grids afterwards.")
 def import_boundaries_command(path, report, no_assign):
-    """Set region boundaries (and define communities/grids) from a GeoJSON FeatureCollection."""
+    """Set region boundaries (and define communities/grids) from a GeoJSON FeatureCollection.
+
+    \b
+    PATH is UTF-8 GeoJSON in WGS84 (EPSG:4326, no other crs). Each feature:
+      geometry     Polygon or MultiPolygon, inside the parent's boundary, not
+                   overlapping a sibling's
+      properties   code         (required) the region's code
+                   name         } give both to create or rename the region
+                   level        } (province city county township community grid)
+                   parent_code  the parent region's code (with name and level)
+    A feature with only `code` sets the boundary of a region that exists already.
+    All features or none are imported; rejects are reported by feature number.
+    """
     with transaction(), rejects_reported(report):
         result = boundaries.import_boundaries(path)
         click.echo(t("cli.boundaries_imported", **result))

@@ -1,6 +1,8 @@
-"""Import the division tree from CSV (code,name,level,parent_code): all rows or none."""
+"""Import the division tree from a table (code,name,level,parent_code): all rows or none.
 
-import csv
+The table is a CSV in UTF-8 or GB18030 (detected, or named by `encoding`) or an .xlsx sheet (backend.tabular).
+"""
+
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -11,6 +13,7 @@ from backend.extensions import db
 from backend.regions.models import Region
 from backend.regions.validate import RegionRow, validate_rows
 from backend.rejects import ImportRejected
+from backend.tabular import open_table
 
 COLUMNS = ("code", "name", "level", "parent_code")
 
@@ -22,18 +25,13 @@ class ImportResult:
     unchanged: int = 0
 
 
-def read_csv(path) -> list[RegionRow]:
-    """Rows of a division CSV; line numbers count the header as line 1."""
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+def read_csv(path, encoding: str | None = None) -> list[RegionRow]:
+    """Rows of a division table (.csv or .xlsx); line numbers count the header as line 1."""
+    with open_table(path, encoding) as table:
+        missing = [c for c in COLUMNS if c not in table.fieldnames]
         if missing:
             raise ValidationError("error.csv_columns", missing=", ".join(missing), want=",".join(COLUMNS))
-        return [
-            RegionRow(reader.line_num, *((row.get(c) or "").strip() for c in COLUMNS))
-            for row in reader
-            if any((v or "").strip() for v in row.values())
-        ]
+        return [RegionRow(line, *(row.get(c, "") for c in COLUMNS)) for line, row in table.rows if any(row.values())]
 
 
 def existing_levels() -> dict[str, str]:
@@ -66,5 +64,5 @@ def apply_rows(rows: list[RegionRow], actor=None) -> ImportResult:
     return result
 
 
-def import_csv(path, actor=None) -> ImportResult:
-    return apply_rows(read_csv(path), actor=actor)
+def import_csv(path, actor=None, encoding: str | None = None) -> ImportResult:
+    return apply_rows(read_csv(path, encoding), actor=actor)

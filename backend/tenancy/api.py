@@ -7,18 +7,20 @@ from sqlalchemy import select
 from backend import audit
 from backend.addresses.models import Address
 from backend.api import json_body, route
-from backend.auth.scope import require_in_scope
+from backend.auth.scope import in_scope, require_in_scope
 from backend.errors import NotFound, ValidationError
 from backend.extensions import db
 from backend.forms import Form
+from backend.houses.card import presented_masked
 from backend.houses.models import House
+from backend.people.validate import mask_id, mask_name, mask_phone
 from backend.people.vault import masked, open_person
 from backend.tenancy.models import OCCUPYING, Person, Tenancy
-from backend.tenancy.operations import check_in, check_out, decide, get_tenancy
+from backend.tenancy.operations import check_in, check_out, decide, get_tenancy, presented, resolve_conflict
 
 
 def tenancy_json(t: Tenancy, person: dict, address: str) -> dict:
-    return {
+    out = {
         "id": t.id,
         "house_id": t.house_id,
         "address": address,
@@ -27,8 +29,28 @@ def tenancy_json(t: Tenancy, person: dict, address: str) -> dict:
         "move_in": t.move_in.isoformat(),
         "expected_move_out": t.expected_move_out and t.expected_move_out.isoformat(),
         "person": person,
-        "duplicate_elsewhere": t.duplicate_of_id is not None,
     }
+    if current_user.role == "tenant":  # nothing about other houses or a stored record the tenant did not type
+        return out
+    conflict = {"conflict": t.conflict, "presented": presented_masked(t.presented_name_enc, t.presented_phone_enc)}
+    return {**out, "duplicate_elsewhere": t.duplicate_of_id is not None, **conflict}
+
+
+def people_shown(pairs, why: str) -> dict[int, dict]:
+    """tenancy id -> its person as the caller sees them, masked. A tenant sees what they presented on a conflicting
+    check-in, never the stored person; anyone else sees the stored person, the read audited."""
+    own = current_user.role == "tenant"
+    typed = {t.id for t, _ in pairs if own and t.presented_name_enc is not None}
+    stored = masked([p for t, p in pairs if t.id not in typed], current_user, why=why)
+    out = {}
+    for t, p in pairs:
+        if t.id in typed:
+            clear = presented(t)
+            id_number = mask_id(open_person(p)["id_number"])
+            out[t.id] = {"name": mask_name(clear["name"]), "id_number": id_number, "phone": mask_phone(clear["phone"])}
+        else:
+            out[t.id] = stored[p.id]
+    return out
 
 
 def _one(t: Tenancy) -> dict:
@@ -36,7 +58,7 @@ def _one(t: Tenancy) -> dict:
     address = db.session.scalar(
         select(Address.full_text).join(House, House.address_id == Address.id).where(House.id == t.house_id)
     )
-    return tenancy_json(t, masked([person], current_user, why=f"tenancy {t.id}")[person.id], address)
+    return tenancy_json(t, people_shown([(t, person)], why=f"tenancy {t.id}")[t.id], address)
 
 
 @route(
@@ -79,9 +101,9 @@ def tenancy_list():
             raise ValidationError(fields={"status": "error.not_a_choice"})
         query = query.where(Tenancy.status == status)
     rows = db.session.execute(query.order_by(Tenancy.id.desc()).limit(500)).all()
-    people = masked([p for _, p, _ in rows], current_user, why="tenancy list")
+    people = people_shown([(t, p) for t, p, _ in rows], why="tenancy list")
     db.session.commit()
-    return {"tenancies": [tenancy_json(t, people[p.id], a) for t, p, a in rows]}
+    return {"tenancies": [tenancy_json(t, people[t.id], a) for t, p, a in rows]}
 
 
 def _decide(tenancy_id, confirm, reason=None):
@@ -139,6 +161,24 @@ def tenancy_check_out(tenancy_id):
 
 
 @route(
+    "/tenancies/<int:tenancy_id>/resolve",
+    "POST",
+    summary="Police or a supervisor in scope settle a conflicting check-in: keep the stored person, correct it with "
+    "what was presented, or refuse the check-in (reason required, audited)",
+    tag="tenancy",
+    roles=("police", "supervisor"),
+    body="ConflictResolve",
+    response="Tenancy",
+    errors=(400, 404, 409),
+)
+def tenancy_resolve(tenancy_id):
+    tenancy = resolve_conflict(current_user, get_tenancy(tenancy_id), json_body())
+    out = _one(tenancy)
+    db.session.commit()
+    return out
+
+
+@route(
     "/people/<int:person_id>/reveal",
     "POST",
     summary="Police: full name, ID number and phone of a person living in a house in scope (reason required, audited)",
@@ -147,6 +187,7 @@ def tenancy_check_out(tenancy_id):
     body="Reveal",
     response="Person",
     errors=(400, 404),
+    personal=True,  # an idempotent replay re-runs this audited read; the answer is never stored
 )
 def person_reveal(person_id):
     form = Form(json_body())
@@ -157,16 +198,34 @@ def person_reveal(person_id):
     person = db.session.get(Person, person_id)
     if person is None:
         raise NotFound()
-    scopes = db.session.scalars(
-        select(House.scope_code)
+    homes = db.session.execute(
+        select(House.id, House.scope_code)
         .join(Tenancy, Tenancy.house_id == House.id)
         .where(Tenancy.person_id == person.id, Tenancy.status.in_(OCCUPYING))
     ).all()
-    if not scopes:
+    if not homes:
         raise NotFound()
-    for code in scopes[:1]:
-        require_in_scope(current_user, code)
+    house_id, code = homes[0]
+    require_in_scope(current_user, code)
     clear = open_person(person)
-    audit.record("person.reveal", actor=current_user, target=person, masked=False, reason=reason)
+    # Open identity conflicts on this ID number at houses in scope: what each check-in presented, to compare.
+    conflicts = db.session.scalars(
+        select(Tenancy)
+        .join(House, Tenancy.house_id == House.id)
+        .where(Tenancy.person_id == person.id, Tenancy.conflict == "open", Tenancy.status == "pending")
+        .order_by(Tenancy.id)
+    ).all()
+    shown = [{"tenancy_id": t.id, **presented(t)} for t in conflicts if in_scope(current_user, t.house.scope_code)]
+    extra = {"conflicts": [c["tenancy_id"] for c in shown]} if shown else {}
+    audit.record(
+        "person.reveal",
+        actor=current_user,
+        target=person,
+        house_id=house_id,
+        region_code=code,
+        masked=False,
+        reason=reason,
+        **extra,
+    )
     db.session.commit()
-    return {"id": person.id, **clear}
+    return {"id": person.id, **clear, "presented": shown}

@@ -12,6 +12,10 @@ from backend.types import UTCDateTime, utcnow
 
 TENANCY_STATES = ("pending", "active", "ended", "refused")
 OCCUPYING = ("pending", "active")  # they hold a place in the house
+# A check-in that presented a stored ID number with another name or phone: open until staff keep the stored record,
+# correct it with what was presented, or refuse the check-in (operations.resolve_conflict).
+CONFLICT_STATES = ("open", "kept", "corrected", "refused")
+END_REASONS = ("house_closed",)  # why a tenancy ended or was refused without its tenant or landlord
 
 
 class Person(db.Model):
@@ -30,7 +34,11 @@ class Person(db.Model):
 
 
 class Tenancy(db.Model):
-    """A person living in a house: pending (scanned in) → active (landlord confirmed) → ended | refused."""
+    """A person living in a house: pending (scanned in) → active (landlord confirmed) → ended | refused.
+
+    `houses.occupants` counts the pending and active tenancies of each house; triggers on this table keep it
+    (migration 20261204_1718), so no code path can move the count without the rows, nor the rows without the count.
+    """
 
     __tablename__ = "tenancies"
     __table_args__ = (
@@ -60,6 +68,12 @@ class Tenancy(db.Model):
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Also at a different house, occupying, when this one began: the same person in two places at once.
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tenancies.id"))
+    # What a conflicting check-in presented (sealed like Person's fields), for staff to compare; the stored
+    # person is never changed by such a check-in.
+    conflict: Mapped[str | None] = mapped_column(String(10))
+    presented_name_enc: Mapped[str | None] = mapped_column(String(300))
+    presented_phone_enc: Mapped[str | None] = mapped_column(String(200))
+    end_reason: Mapped[str | None] = mapped_column(String(20))
 
     house: Mapped[House] = relationship()
     person: Mapped["Person"] = relationship()

@@ -1,24 +1,36 @@
 """Check in, confirm or refuse, check out (承租入住扫码). Plain functions: they flush and audit, the caller commits.
 
-Capacity is a counter on the house with a CHECK constraint, moved by one conditional UPDATE: two tenants racing
+Capacity is a counter on the house (pending + active tenancies) kept by triggers on tenancies, with a CHECK
+constraint. A check-in first sends one conditional UPDATE of the house (active, a place free): two tenants racing
 for the last place both send it, the database lets exactly one through (PostgreSQL row lock, SQLite's single
-writer), and the CHECK stops any code path from ever exceeding max_occupants.
+writer), and the CHECK stops any code path from ever exceeding max_occupants. Every transition of a tenancy is a
+compare-and-set (UPDATE … WHERE status IN (…), row count checked → 409), after locking its house: house first,
+then tenancy, in every path, so two transitions never wait on each other in opposite order
+(tests/test_tenancy_races.py).
+
+A check-in never changes another person's record: the person is re-sealed only by its holder (Person.user_id). An
+ID number already held by someone else, presented with another name or phone, makes the tenancy a conflict
+(pending, what was presented sealed on the tenancy) for the landlord to refuse or staff in scope to resolve; the
+caller is told nothing about the stored person or other houses.
 """
 
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from backend import audit
+from backend.auth.scope import require_in_scope
 from backend.doorplates.operations import resolve_token
 from backend.errors import Conflict, NotFound, ValidationError
 from backend.extensions import db
 from backend.forms import Form
 from backend.houses.models import House
+from backend.i18n import t
+from backend.notify.outbox import notify
 from backend.obligations.operations import add_months, cancel_for_tenancy, start_registration_renewal
 from backend.people import validate
-from backend.people.vault import id_index, seal
+from backend.people.vault import id_index, open_person, seal, vault
 from backend.tenancy.models import OCCUPYING, Person, ResidenceRegistration, Tenancy
 from backend.types import utcnow
 
@@ -53,18 +65,56 @@ def house_for_check_in(token: str) -> House:
     return house
 
 
-def _take_place(house: House) -> None:
-    taken = db.session.execute(
+def _hold_place(house: House) -> None:
+    """Lock the house if it is active with a place free; the tenancy inserted next is counted by the trigger."""
+    free = db.session.execute(
         update(House)
         .where(House.id == house.id, House.status == "active", House.occupants < House.max_occupants)
-        .values(occupants=House.occupants + 1)
+        .values(occupants=House.occupants)
+        .execution_options(synchronize_session=False)
     ).rowcount
-    if not taken:
+    if not free:
+        db.session.refresh(house)
+        if house.status == "closed":
+            raise Conflict("error.house_closed", code="house_closed")
+        if house.status != "active":
+            raise Conflict("error.house_not_active", code="house_not_active")
         raise Conflict("error.house_full", code="house_full", max=house.max_occupants)
 
 
-def _free_place(house_id: int) -> None:
-    db.session.execute(update(House).where(House.id == house_id).values(occupants=House.occupants - 1))
+def _lock_house(house_id: int) -> None:
+    """SELECT … FOR UPDATE of the house (PostgreSQL; SQLite's single writer needs none)."""
+    db.session.execute(select(House.id).where(House.id == house_id).with_for_update())
+
+
+def _move(tenancy: Tenancy, allowed, *conds, **values) -> bool:
+    """Compare-and-set: the tenancy takes `values` only if its status is still one of `allowed` (and conds hold)."""
+    _lock_house(tenancy.house_id)
+    moved = db.session.execute(
+        update(Tenancy)
+        .where(Tenancy.id == tenancy.id, Tenancy.status.in_(allowed), *conds)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(tenancy)
+    house = db.session.get(House, tenancy.house_id)
+    db.session.expire(house, ["occupants"])  # moved by the trigger
+    return bool(moved)
+
+
+def _person_for(tenant, name: str, id_number: str, phone: str) -> tuple[Person, bool]:
+    """(the person of the ID number, whether this check-in conflicts with the stored record). A new ID number makes
+    a person held by the caller; the holder's own check-in re-seals their record; anyone else's changes nothing."""
+    person = db.session.scalar(select(Person).where(Person.id_number_index == id_index(id_number)))
+    if person is None:
+        person = Person(user_id=tenant.id)
+        db.session.add(person)
+    elif person.user_id != tenant.id:
+        stored = open_person(person)
+        return person, (stored["name"], stored["phone"]) != (name, phone)
+    seal(person, name, id_number, phone)
+    db.session.flush()
+    return person, False
 
 
 def check_in(tenant, token: str, data: dict) -> Tenancy:
@@ -81,18 +131,13 @@ def check_in(tenant, token: str, data: dict) -> Tenancy:
         form.errors.setdefault("expected_move_out", "error.move_out_before_move_in")
     form.done()
     house = house_for_check_in(token)
-    person = db.session.scalar(select(Person).where(Person.id_number_index == id_index(id_number)))
-    if person is None:
-        person = Person(user_id=tenant.id)
-        db.session.add(person)
-    seal(person, name, id_number, phone)  # the latest name and phone win
-    db.session.flush()
+    _hold_place(house)
+    person, conflict = _person_for(tenant, name, id_number, phone)
     occupying = db.session.scalars(
         select(Tenancy).where(Tenancy.person_id == person.id, Tenancy.status.in_(OCCUPYING))
     ).all()
     if any(t.house_id == house.id for t in occupying):
         raise Conflict("error.already_checked_in", code="already_checked_in")
-    _take_place(house)
     tenancy = Tenancy(
         house_id=house.id,
         person_id=person.id,
@@ -102,8 +147,13 @@ def check_in(tenant, token: str, data: dict) -> Tenancy:
         expected_move_out=move_out,
         duplicate_of_id=occupying[0].id if occupying else None,
     )
+    if conflict:
+        v = vault()
+        tenancy.conflict = "open"
+        tenancy.presented_name_enc, tenancy.presented_phone_enc = v.encrypt(name, "name"), v.encrypt(phone, "phone")
     db.session.add(tenancy)
     db.session.flush()
+    db.session.expire(house, ["occupants"])  # moved by the trigger
     audit.record(
         "tenancy.check_in",
         actor=tenant,
@@ -111,8 +161,20 @@ def check_in(tenant, token: str, data: dict) -> Tenancy:
         region_code=house.scope_code,
         house_id=house.id,
         duplicate_of=tenancy.duplicate_of_id,
+        conflict=conflict,
     )
     return tenancy
+
+
+def presented(tenancy: Tenancy) -> dict | None:
+    """What a conflicting check-in presented, opened: {"name", "phone"}; None for a tenancy without a conflict."""
+    if tenancy.presented_name_enc is None:
+        return None
+    v = vault()
+    return {
+        "name": v.decrypt(tenancy.presented_name_enc, "name"),
+        "phone": v.decrypt(tenancy.presented_phone_enc, "phone"),
+    }
 
 
 def get_tenancy(tenancy_id: int) -> Tenancy:
@@ -128,18 +190,18 @@ def decide(landlord, tenancy: Tenancy, confirm: bool, reason: str | None = None)
     house = db.session.get(House, tenancy.house_id)
     if house.landlord_id != landlord.id:
         raise NotFound()
-    if tenancy.status != "pending":
+    # An open conflict is the staff's to resolve before anyone confirms it; the landlord may still refuse it.
+    settled = (or_(Tenancy.conflict.is_(None), Tenancy.conflict != "open"),) if confirm else ()
+    status = "active" if confirm else "refused"
+    if not _move(tenancy, ("pending",), *settled, status=status, decided_at=utcnow()):
+        if tenancy.status == "pending":
+            raise Conflict("error.tenancy_conflict", code="tenancy_conflict")
         raise Conflict("error.tenancy_not_pending", code="tenancy_not_pending")
-    tenancy.decided_at = utcnow()
     if confirm:
-        tenancy.status = "active"
         valid_until = add_months(date.today(), current_app.config["RESIDENCE_RENEWAL_MONTHS"])
         db.session.add(ResidenceRegistration(tenancy_id=tenancy.id, valid_until=valid_until))
         db.session.flush()
         start_registration_renewal(tenancy, valid_until)
-    else:
-        tenancy.status = "refused"
-        _free_place(house.id)
     db.session.flush()
     extra = {"reason": reason} if reason else {}
     audit.record(
@@ -157,11 +219,91 @@ def check_out(user, tenancy: Tenancy) -> Tenancy:
     house = db.session.get(House, tenancy.house_id)
     if user.id not in (tenancy.tenant_user_id, house.landlord_id):
         raise NotFound()
-    if tenancy.status not in OCCUPYING:
+    if not _move(tenancy, OCCUPYING, status="ended", ended_at=utcnow(), ended_by_id=user.id):
         raise Conflict("error.tenancy_ended", code="tenancy_ended")
-    tenancy.status, tenancy.ended_at, tenancy.ended_by_id = "ended", utcnow(), user.id
-    _free_place(house.id)
     cancel_for_tenancy(tenancy.id)
     db.session.flush()
     audit.record("tenancy.check_out", actor=user, target=tenancy, region_code=house.scope_code)
     return tenancy
+
+
+RESOLUTIONS = {"keep": "kept", "correct": "corrected", "refuse": "refused"}
+
+
+def resolve_conflict(staff, tenancy: Tenancy, data: dict) -> Tenancy:
+    """Police or a supervisor in scope settle a conflicting check-in (audited, with a reason): `keep` the stored
+    record (the check-in goes on to the landlord), `correct` it with what was presented (the presenter becomes its
+    holder), or `refuse` the check-in (the place is freed)."""
+    form = Form(data)
+    outcome = form.str("outcome", choices=tuple(RESOLUTIONS))
+    reason = form.str("reason", max_length=300)
+    if reason is not None and len(reason.strip()) < 4:
+        form.errors["reason"] = "error.reason_too_short"
+    form.done()
+    house = db.session.get(House, tenancy.house_id)
+    require_in_scope(staff, house.scope_code)
+    values = {"conflict": RESOLUTIONS[outcome]}
+    if outcome == "refuse":
+        values.update(status="refused", decided_at=utcnow())
+    if not _move(tenancy, ("pending",), Tenancy.conflict == "open", **values):
+        raise Conflict("error.conflict_resolved", code="conflict_resolved")
+    if outcome == "correct":
+        person = db.session.get(Person, tenancy.person_id)
+        clear = presented(tenancy)
+        seal(person, clear["name"], open_person(person)["id_number"], clear["phone"])
+        person.user_id = tenancy.tenant_user_id
+        db.session.flush()
+    audit.record(
+        "tenancy.resolve_conflict",
+        actor=staff,
+        target=tenancy,
+        region_code=house.scope_code,
+        outcome=outcome,
+        reason=reason.strip(),
+        person_id=tenancy.person_id,
+    )
+    return tenancy
+
+
+def end_for_closed_house(officer, house: House) -> int:
+    """取缔: the house's active tenancies end and its pending check-ins are refused (end_reason house_closed), their
+    obligations cancelled; each tenant hears of it (inbox, push, SMS). The caller has locked the house by changing
+    its status. Returns how many tenancies it ended or refused."""
+    now = utcnow()
+    moves = (
+        ("active", {"status": "ended", "ended_at": now, "ended_by_id": officer.id}),
+        ("pending", {"status": "refused", "decided_at": now}),
+    )
+    ended = []
+    for before, values in moves:
+        ended += db.session.execute(
+            update(Tenancy)
+            .where(Tenancy.house_id == house.id, Tenancy.status == before)
+            .values(end_reason="house_closed", **values)
+            .returning(Tenancy.id, Tenancy.tenant_user_id)
+            .execution_options(synchronize_session=False)
+        ).all()
+    db.session.expire(house, ["occupants"])
+    for tenancy_id, tenant_id in ended:
+        cancel_for_tenancy(tenancy_id)
+        audit.record(
+            "tenancy.house_closed",
+            actor=officer,
+            target_type="tenancies",
+            target_id=str(tenancy_id),
+            region_code=house.scope_code,
+            house_id=house.id,
+        )
+        if tenant_id:
+            notify(
+                tenant_id,
+                t("notify.house_closed.title"),
+                t("notify.house_closed.body"),
+                "/app/#/my-tenancy",
+                sms=True,
+                dedup_key=f"tenancy:{tenancy_id}:house_closed",
+            )
+    for tenancy in db.session.identity_map.values():
+        if isinstance(tenancy, Tenancy) and tenancy.house_id == house.id:
+            db.session.expire(tenancy)
+    return len(ended)

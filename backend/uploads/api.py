@@ -1,13 +1,15 @@
 """Upload a camera photo (sanitised before it is stored), and read one back."""
 
+import io
 from pathlib import Path
+from typing import BinaryIO
 
 from flask import Response, current_app, request
 from flask_login import current_user
 
 from backend.api import route
 from backend.auth.scope import in_scope
-from backend.errors import NotFound, ValidationError
+from backend.errors import MenpaiError, NotFound, ValidationError
 from backend.extensions import db
 from backend.fire.models import FireNotice, NoticeItem
 from backend.houses.models import House
@@ -16,6 +18,12 @@ from backend.uploads.models import Photo
 from backend.verification.models import Verification
 
 UPLOAD_ROLES = ("landlord", "grid_worker", "fire_officer", "supervisor", "admin")
+# A refused upload's status and code; anything else the sanitiser refuses is a 400 validation_failed.
+REFUSALS = {
+    "error.upload_too_large": (413, "upload_too_large"),
+    "error.upload_too_many_pixels": (413, "image_too_large"),
+    "error.upload_busy": (503, "busy"),
+}
 
 
 def photo_dir() -> Path:
@@ -24,13 +32,14 @@ def photo_dir() -> Path:
     return folder
 
 
-def _upload_bytes() -> bytes:
+def _upload() -> BinaryIO:
+    """The uploaded file: a multipart part stays in the file werkzeug spooled it to, read as it is decoded."""
     if request.mimetype == "multipart/form-data":
         file = request.files.get("photo")
         if file is None:
             raise ValidationError(fields={"photo": "error.required"})
-        return file.read()
-    return request.get_data()
+        return file.stream
+    return io.BytesIO(request.get_data())
 
 
 @route(
@@ -41,13 +50,13 @@ def _upload_bytes() -> bytes:
     roles=UPLOAD_ROLES,
     response="Photo",
     status=201,
-    errors=(400, 413),
+    errors=(400, 413, 503),
 )
 def photo_upload():
     try:
-        clean = sanitise(_upload_bytes(), max_bytes=current_app.config["PHOTO_MAX_MB"] * 1024 * 1024)
+        clean = sanitise(_upload(), max_bytes=current_app.config["PHOTO_MAX_MB"] * 1024 * 1024)
     except ImageRejected as err:
-        raise ValidationError(fields={"photo": err.reason}, **err.params) from None
+        raise _refusal(err) from None
     path = photo_dir() / f"{clean.sha256}.jpg"
     if not path.exists():
         tmp = path.with_suffix(".part")
@@ -63,6 +72,13 @@ def photo_upload():
     db.session.add(photo)
     db.session.commit()
     return {"id": photo.id, "width": photo.width, "height": photo.height, "size": photo.size}, 201
+
+
+def _refusal(err: ImageRejected) -> MenpaiError:
+    status, code = REFUSALS.get(err.reason, (400, "validation_failed"))
+    headers = {"Retry-After": "5"} if status == 503 else None
+    message = err.reason if status != 400 else None  # a 400 keeps the generic message, its field says why
+    return MenpaiError(message, code=code, status=status, fields={"photo": err.reason}, headers=headers, **err.params)
 
 
 def _may_see(photo: Photo) -> bool:

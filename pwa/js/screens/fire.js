@@ -152,8 +152,9 @@ export async function noticeScreen(ctx, id) {
     item.standard ? h('p', { class: 'muted' }, item.standard) : null,
     h('p', { class: 'muted' }, t(`fire.item.${item.status}`), item.note ? ` · ${item.note}` : ''),
     item.photos.length ? h('div', { class: 'thumbs' }, item.photos.map((p) => h('img', { src: `/api/v1/photos/${p}`, alt: t('fire.evidence_photo'), loading: 'lazy' }))) : null,
+    // Only evidence lets an item pass: one without (the landlord sent nothing) can only fail, carried over.
     inspect && pending.includes(item) ? h('div', { class: 'row verdict', 'data-field': `results.${item.id}` },
-      ['passed', 'failed'].map((v) => h('label', { class: 'check' },
+      ['passed', 'failed'].filter((v) => v === 'failed' || item.status === 'submitted').map((v) => h('label', { class: 'check' },
         h('input', { type: 'radio', name: `item-${item.id}`, value: v, 'data-verdict': v }), h('span', {}, t(`fire.verdict.${v}`))))) : null,
   ));
   const form = h('form', { id: 'reinspect', novalidate: true },
@@ -184,7 +185,25 @@ export async function noticeScreen(ctx, id) {
     h('a', { href: `#/house/${notice.house_id}` }, t('staff.house_title')),
     form,
     ['overdue', 'escalated'].includes(notice.status) ? escalateForm(ctx, notice) : null,
+    notice.kind === 'penalty' && !['closed', 'cancelled'].includes(notice.status) ? resolveForm(ctx, notice) : null,
   );
+}
+
+/** An open penalty decision keeps the plate red: closed here once paid or enforced (the house can then reopen). */
+function resolveForm(ctx, notice) {
+  const summary = h('p', { class: 'error', role: 'alert' });
+  const form = h('form', { id: 'resolve', novalidate: true }, summary,
+    h('button', { type: 'submit' }, t('fire.close_resolved')));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const label = `${t('fire.close_resolved')} · ${notice.title}`;
+    const body = { outcome: 'resolved' };
+    const outcome = await sendOrQueue(ctx, form, { method: 'POST', url: `/api/v1/notices/${notice.id}/close`, body, label });
+    if (outcome === 'refused') return;
+    toast(t(outcome === 'sent' ? 'fire.closed_resolved' : 'fire.queued'));
+    ctx.navigate(`#/house/${notice.house_id}`);
+  });
+  return form;
 }
 
 /** Past the deadline (逾期): a penalty decision and/or suspending or closing (取缔) the house, through the outbox. */

@@ -1,9 +1,10 @@
 // A house's record for staff in scope (GET /houses/{id}: occupants masked, the read audited): colour, status,
 // plate, capacity, open obligations and notices, the latest steps of its timeline (GET /houses/{id}/timeline);
-// a fire officer's actions.
+// a fire officer's actions, reopening a suspended or closed house among them (or what stands in its way).
 import { api } from '../api.js';
-import { h, show, showFieldErrors } from '../dom.js';
+import { h, show, showFieldErrors, toast } from '../dom.js';
 import { formatTime, t } from '../i18n.js';
+import { sendOrQueue } from './fire.js';
 import { colourTag, place } from './grid-houses.js';
 
 const TIMELINE_SHOWN = 8;
@@ -13,9 +14,12 @@ const AWAITING_INSPECTION = ['submitted', 'overdue', 'escalated'];
  * Police only: a person's full name, ID number and phone, for a stated reason (the server audits it). Shown on the
  * page and nowhere else: the answer to a POST is never cached, nothing is stored.
  */
+// An identity conflict at check-in (POST /tenancies/{id}/resolve settles it): what was presented, masked.
+const conflictText = (p) => (p.conflict === 'open' && p.presented ? t('staff.conflict', p.presented) : null);
+
 function revealButton(person) {
   const li = h('li', { 'data-person-id': person.person_id });
-  const masked = [person.name, person.room, person.phone].filter(Boolean).join(' · ');
+  const masked = [person.name, person.room, person.phone, conflictText(person)].filter(Boolean).join(' · ');
   const open = () => {
     const summary = h('p', { class: 'error', role: 'alert' });
     const form = h('form', { class: 'reveal', novalidate: true },
@@ -48,9 +52,42 @@ function eventText(event) {
   return t(`staff.event.${event.kind}`, params).trim();
 }
 
+/**
+ * A suspended or closed house: the reopen form, or what must happen first, in that order: every rectification
+ * order passed at re-inspection, then every penalty decision closed (it keeps the plate red; the server refuses
+ * with reopen_needs_reinspection / reopen_needs_penalty_closed, so the page and the server say the same).
+ */
+function reopenSection(ctx, card, notices) {
+  if (!['suspended', 'closed'].includes(card.status)) return null;
+  const blocker = notices.find((n) => n.kind === 'rectification') || notices.find((n) => n.kind === 'penalty');
+  if (blocker) {
+    return h('section', { class: 'card', id: 'reopen', 'data-blocked': blocker.kind },
+      h('h2', {}, t('fire.reopen')),
+      h('p', { class: 'error' }, t(`fire.reopen_blocked_${blocker.kind}`)),
+      h('a', { href: `#/notice/${blocker.id}`, 'data-notice-id': blocker.id }, blocker.title));
+  }
+  const summary = h('p', { class: 'error', role: 'alert' });
+  const form = h('form', { class: 'card', id: 'reopen', novalidate: true },
+    h('h2', {}, t('fire.reopen')),
+    h('p', { class: 'muted' }, t('fire.reopen_help')),
+    h('div', { 'data-field': 'reason' },
+      h('label', { for: 'r-reason' }, t('fire.reopen_reason')), h('input', { id: 'r-reason', name: 'reason', maxlength: '500' })),
+    summary,
+    h('button', { type: 'submit' }, t('fire.reopen_submit')));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = { status: 'active', reason: form.elements.reason.value.trim() };
+    const label = `${t('fire.reopen')} · ${place(card)}`;
+    const outcome = await sendOrQueue(ctx, form, { method: 'POST', url: `/api/v1/houses/${card.id}/status`, body, label });
+    if (outcome === 'refused') return;
+    toast(t(outcome === 'sent' ? 'fire.reopened' : 'fire.queued'));
+    ctx.navigate(`#/house/${card.id}`);
+  });
+  return form;
+}
+
 /** A fire officer's open notices of this house, each with what can be done next. */
-async function officerNotices(houseId) {
-  const { notices } = await api(`/api/v1/notices?house=${houseId}&open=1`);
+function officerNotices(notices) {
   if (!notices.length) return h('p', { class: 'muted' }, t('fire.no_open_notices'));
   return h('ul', { class: 'list', id: 'house-notices' }, notices.map((n) =>
     h('li', { 'data-notice-id': n.id },
@@ -74,8 +111,9 @@ export async function houseScreen(ctx, id) {
   const task = ctx.session.user.role === 'grid_worker'
     ? (await api('/api/v1/tasks').catch(() => ({ tasks: [] }))).tasks.find((x) => x.house_id === card.id)
     : null;
+  const open = officer ? (await api(`/api/v1/notices?house=${card.id}&open=1`)).notices : [];
   const notices = officer
-    ? await officerNotices(card.id)
+    ? officerNotices(open)
     : card.notices.length
       ? h('ul', { class: 'list rows', id: 'house-notices' }, card.notices.map((n) => h('li', {}, h('strong', {}, n.title), ' · ',
         t(`fire.status.${n.status}`), n.deadline ? ` · ${t('fire.deadline', { date: n.deadline })}` : '')))
@@ -91,6 +129,7 @@ export async function houseScreen(ctx, id) {
       h('p', { class: 'muted' }, t('staff.scans', { n: card.scans_total })),
     ),
     officer ? h('a', { class: 'btn', href: `#/house/${card.id}/notice`, id: 'issue-notice' }, t('fire.issue')) : null,
+    officer ? reopenSection(ctx, card, open) : null,
     task ? h('a', { class: 'btn', href: `#/tasks/${task.id}`, id: 'verify-house' }, t('verify.title')) : null,
     h('h2', {}, t('staff.notices')),
     notices,
@@ -100,7 +139,7 @@ export async function houseScreen(ctx, id) {
     card.occupants.length ? [h('h2', {}, t('staff.occupants', { n: card.occupants.length })),
       h('ul', { class: 'list rows', id: 'occupants' }, card.occupants.map((p) => (ctx.session.user.role === 'police'
         ? revealButton(p)
-        : h('li', {}, [p.name, p.room, p.phone].filter(Boolean).join(' · ')))))] : null,
+        : h('li', {}, [p.name, p.room, p.phone, conflictText(p)].filter(Boolean).join(' · ')))))] : null,
     h('h2', {}, t('staff.timeline')),
     h('ul', { class: 'list timeline' }, timeline.events.slice(0, TIMELINE_SHOWN).map((e) =>
       h('li', {}, h('span', { class: 'muted' }, formatTime(Date.parse(e.at))), ' ', eventText(e)))),

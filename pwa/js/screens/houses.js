@@ -71,6 +71,7 @@ export async function houseScreen(ctx, id) {
       ? h('ul', { class: 'list', id: 'house-tenants' }, card.occupants.map((p) =>
         h('li', { 'data-tenancy-id': p.tenancy_id, 'data-status': p.status },
           h('p', { class: 'person' }, `${p.name} · ${p.id_number} · ${p.phone}`),
+          p.conflict === 'open' ? h('p', { class: 'tag', 'data-conflict': '' }, t('tenants.conflict')) : null,
           h('span', { class: 'muted' }, [t(`landlord.tenancy.status.${p.status}`), p.room ? t('tenants.room', { room: p.room }) : null].filter(Boolean).join(' · ')))))
       : h('p', { class: 'muted' }, t('landlord.house.no_tenants')),
     card.occupants.some((p) => p.status === 'pending') ? h('a', { class: 'btn', href: '#/tenants' }, t('menu.tenants')) : null,

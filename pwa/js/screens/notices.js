@@ -1,12 +1,14 @@
-// 整改通知: my fire notices per house with their deadlines; opening one sends the read receipt; a rectification
-// order is answered item by item with a note and camera photos (evidence).
+// 整改通知: my fire notices per house with their deadlines; showing the list sends the delivery receipt (a POST: a
+// GET never marks anything, so a link from another site cannot), opening one sends the read receipt; a
+// rectification order is answered item by item with a note and camera photos (evidence), also once overdue or
+// escalated (the items still have to be put right; only evidence lets the officer pass them).
 import { api } from '../api.js';
 import { h, show, showFieldErrors, toast } from '../dom.js';
 import { t } from '../i18n.js';
 import { writer } from '../write.js';
 import { photoPicker } from './photos.js';
 
-const AWAITING_EVIDENCE = ['issued', 'delivered', 'read', 'overdue'];
+const AWAITING_EVIDENCE = ['issued', 'delivered', 'read', 'overdue', 'escalated'];
 const CLOSED = ['closed', 'cancelled'];
 
 /** "3 days left" / "due today" / "2 days overdue" for an open notice with a deadline, else null. */
@@ -25,6 +27,8 @@ export async function noticesScreen() {
   const byHouse = new Map(houses.map((x) => [x.id, { house: x, notices: [] }]));
   for (const n of notices) byHouse.get(n.house_id)?.notices.push(n);
   const groups = [...byHouse.values()].filter((g) => g.notices.length);
+  const fresh = notices.filter((n) => n.status === 'issued').map((n) => n.id);
+  if (fresh.length) writer('/api/v1/notices/delivered')({ ids: fresh }).catch(() => {}); // offline: next time
   show(
     h('h1', {}, t('menu.notices')),
     groups.length

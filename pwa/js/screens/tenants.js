@@ -1,5 +1,6 @@
 // 待确认租客: tenants who checked in at one of my doors and wait for my decision. Masked data only; online only
-// (tenancies are never cached on the phone). Stable selectors for tests: li[data-tenancy-id], button[data-action].
+// (tenancies are never cached on the phone). Stable selectors for tests: li[data-tenancy-id], button[data-action],
+// [data-conflict] (an identity conflict: refuse only).
 import { api } from '../api.js';
 import { h, show, toast } from '../dom.js';
 import { t } from '../i18n.js';
@@ -22,8 +23,11 @@ function tenantItem(tenancy) {
   const confirm = writer(`/api/v1/tenancies/${tenancy.id}/confirm`);
   const refuse = writer(`/api/v1/tenancies/${tenancy.id}/refuse`);
   const reason = h('input', { name: 'reason', id: `reason-${tenancy.id}`, maxlength: '200', autocomplete: 'off' });
+  // An open conflict (the ID number is registered with another name or phone) is the police's or township's to
+  // settle: the landlord may refuse it, not confirm it (the server answers 409 tenancy_conflict anyway).
+  const conflict = tenancy.conflict === 'open';
   const buttons = h('div', { class: 'row' },
-    h('button', { type: 'button', 'data-action': 'confirm', onclick: () => decide(confirm, {}) }, t('tenants.confirm')),
+    conflict ? null : h('button', { type: 'button', 'data-action': 'confirm', onclick: () => decide(confirm, {}) }, t('tenants.confirm')),
     h('button', { type: 'button', class: 'secondary', 'data-action': 'refuse', onclick: () => decide(refuse, refuseBody()) }, t('tenants.refuse')),
   );
   const li = h('li', { 'data-tenancy-id': tenancy.id, 'data-status': tenancy.status, class: 'card' },
@@ -31,6 +35,8 @@ function tenantItem(tenancy) {
     h('p', { class: 'muted' }, [tenancy.room ? t('tenants.room', { room: tenancy.room }) : null, t('tenants.move_in', { date: tenancy.move_in })].filter(Boolean).join(' · ')),
     h('p', { class: 'person' }, `${person.name} · ${person.id_number} · ${person.phone}`),
     tenancy.duplicate_elsewhere ? h('p', { class: 'tag', 'data-duplicate': '' }, t('tenants.duplicate_elsewhere')) : null,
+    conflict ? h('p', { class: 'tag', 'data-conflict': '' }, t('tenants.conflict')) : null,
+    conflict && tenancy.presented ? h('p', { class: 'muted', 'data-presented': '' }, t('tenants.presented', tenancy.presented)) : null,
     h('label', { for: reason.id }, t('tenants.reason')),
     reason,
     buttons,
