@@ -34,9 +34,6 @@ FUZZ_EXAMPLES = int(os.environ.get("MENPAI_FUZZ_EXAMPLES", "25"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # They end a session of the fuzzer itself (its own, or every session of a user, the fuzz accounts included).
 EXCLUDED = {"api_logout", "api_revoke_my_session", "api_revoke_user_sessions"}
-# 500s that another engineer of issue #14 fixes on their branch; the lead empties this after merging.
-# GET /tenancies as the demo landlord: the read audit's target_id overflows 64 characters on PostgreSQL (item 4).
-ELSEWHERE = {"api_tenancy_list"}
 
 pytestmark = pytest.mark.skipif(
     not PG_URL and not os.environ.get("MENPAI_FUZZ"),
@@ -102,7 +99,7 @@ def _operations():
     spec = build_spec(make_app("sqlite://"))
     loaded = schemathesis.openapi.from_dict(spec)
     operations = [result.ok() for result in loaded.get_all_operations()]
-    return [op for op in operations if op.definition.raw["operationId"] not in EXCLUDED | ELSEWHERE]
+    return [op for op in operations if op.definition.raw["operationId"] not in EXCLUDED]
 
 
 OPERATIONS = _operations()
