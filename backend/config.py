@@ -16,10 +16,25 @@ SESSION_LIFETIME_HOURS = 12
 PASSWORD_HASH_METHOD = "scrypt"
 PASSWORD_MIN_LENGTH = 10
 
-# Login throttling: failures inside the window before further attempts are refused.
+# Login throttling (backend/auth/throttle.py): failures counted inside the window. Per account and IP: this many
+# free, then a wait doubling from LOGIN_BACKOFF_SECONDS up to LOGIN_BACKOFF_MAX_SECONDS. Per account across IPs: at
+# this many only a known device (a cookie from an earlier successful login, kept LOGIN_DEVICE_DAYS) may try. Per IP
+# across accounts (an office behind one NAT shares it): at this many, accounts that failed from there wait and the
+# others get one try per LOGIN_IP_SLOW_SECONDS.
 LOGIN_WINDOW_MINUTES = 15
-LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
-LOGIN_MAX_FAILURES_PER_IP = 30
+LOGIN_FREE_FAILURES = 5
+LOGIN_BACKOFF_SECONDS = 5
+LOGIN_BACKOFF_MAX_SECONDS = 900
+LOGIN_MAX_FAILURES_PER_ACCOUNT = 10
+LOGIN_MAX_FAILURES_PER_IP = 100
+LOGIN_IP_SLOW_SECONDS = 2
+LOGIN_DEVICE_DAYS = 180
+
+# Verification (核验): an approval from further than this (metres, from the address point) goes to the township
+# supervisor's review instead of activating the plate; the fix's reported accuracy is subtracted first, but at most
+# VERIFY_ACCURACY_CREDIT_M of it (a fix claiming ±5 km earns no more benefit of the doubt than one of ±100 m).
+VERIFY_MAX_DISTANCE_M = 150
+VERIFY_ACCURACY_CREDIT_M = 100
 
 # How many reverse proxies (nginx, a load balancer) stand in front: their X-Forwarded-For is trusted that deep,
 # so login throttling sees the phone's address and not the proxy's. 0 when the app faces clients directly.

@@ -118,6 +118,7 @@ def test_every_alert_of_a_township_with_its_reason(town, login_as):
         "obligations_overdue": 1,
         "not_visited": 1,
         "checkin_conflict": 0,
+        "far_verification": 0,  # tests/test_verify_review.py
     }
     assert by_kind(body) == {
         "over_capacity": [(h[1], "capacity_reached"), (h[2], "area_per_person_low")],

@@ -50,7 +50,14 @@ def fuzz_app(database_template, tmp_path_factory):
     else:
         shutil.copy(database_template, folder / "menpai.db")
         url = f"sqlite:///{folder / 'menpai.db'}"
-    app = make_app(url, LOGIN_MAX_FAILURES_PER_ACCOUNT=10**9, LOGIN_MAX_FAILURES_PER_IP=10**9)
+    never = 10**9
+    app = make_app(
+        url,
+        LOGIN_FREE_FAILURES=never,
+        LOGIN_MAX_FAILURES_PER_ACCOUNT=never,
+        LOGIN_MAX_FAILURES_PER_IP=never,
+        LOGIN_IP_SLOW_SECONDS=0,
+    )
     app.instance_path = str(folder / "instance")
     with app.app_context():
         seed()

@@ -235,26 +235,41 @@ SCHEMAS = {
             "lat": {"type": "number"},
             "lon": {"type": "number"},
             "accuracy": {"type": "number", "description": "metres, as the phone reports it"},
-            "outcome": {"enum": ["approved", "rejected", "needs_fix"]},
+            "outcome": {
+                "enum": ["approved", "rejected", "needs_fix"],
+                "description": "an approval with no fix (lat and lon left out) or from too far goes to review",
+            },
             "checklist": {"type": "object"},
             "reasons": {"type": "array", "items": _text(200, min_length=1), "maxItems": 20},
             "note": _text(500),
             "photos": _ids,
             "client_id": CLIENT_ID,
         },
-        required=["lat", "lon", "accuracy", "outcome", "checklist"],
+        required=["outcome", "checklist"],
     ),
     "Verification": _obj(
         {
             "id": _int,
             "house_id": _int,
-            "outcome": _str,
-            "distance_m": {"type": "number"},
-            "accuracy_m": {"type": "number"},
+            "outcome": {"enum": ["approved", "rejected", "needs_fix", "needs_review"]},
+            "distance_m": {"type": ["number", "null"], "description": "null: no GPS fix"},
+            "accuracy_m": {"type": ["number", "null"]},
             "flagged": {"type": "boolean"},
             "flags": {"type": "array", "items": _str},
         }
     ),
+    # Login throttling (issue #14 item 14): an admin's unlock.
+    "Unlocked": _obj({"cleared": {"type": "integer", "description": "failed logins no longer counted"}}),
+    # Verification review (issue #14 item 7): far or fixless approvals wait for the township supervisor.
+    "ReviewList": _obj({"reviews": {"type": "array", "items": {"type": "object"}}}),
+    "Review": _obj(
+        {
+            "decision": {"enum": ["approved", "sent_back"]},
+            "reason": {"type": "string", "maxLength": 500, "description": "required to send back"},
+        },
+        required=["decision"],
+    ),
+    "ReviewDecision": _obj({"task_id": _int, "decision": _str, "reason": {"type": ["string", "null"]}}),
     "CheckIn": _obj(
         {
             "name": _text(50),

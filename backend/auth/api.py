@@ -1,10 +1,11 @@
 """Log in and out, the current user, sessions."""
 
-from flask import request, session
+from flask import after_this_request, request, session
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from backend.api import json_body, route
+from backend.auth import devices, throttle
 from backend.auth.models import User, UserSession
 from backend.auth.operations import authenticate, revoke_sessions, start_session
 from backend.auth.scope import require_in_scope
@@ -58,8 +59,11 @@ def login():
     too_long = {k: "error.too_long" for k, most in LOGIN_MAX_LENGTH.items() if len(str(data[k])) > most}
     if too_long:  # a login attempt is a row: its username must fit
         raise ValidationError(fields=too_long)
+    cookie = request.cookies.get(devices.COOKIE)
     try:
-        user = authenticate(str(data["username"]), str(data["password"]), request.remote_addr or "")
+        user = authenticate(
+            str(data["username"]), str(data["password"]), request.remote_addr or "", devices.accounts(cookie)
+        )
     except Unauthorized:
         db.session.commit()  # the failed attempt must count towards throttling
         raise
@@ -68,6 +72,7 @@ def login():
     start_session(user, request.remote_addr, request.user_agent.string)
     db.session.commit()
     login_user(user)
+    after_this_request(lambda response: devices.remember(response, cookie, user.id) or response)
     session.pop("_id", None)  # Flask-Login's client fingerprint: unused without session protection (auth/__init__)
     return me_json(user)
 
@@ -130,3 +135,23 @@ def revoke_user_sessions(user_id):
     count = revoke_sessions(user, "admin", actor=current_user)
     db.session.commit()
     return {"revoked": count}
+
+
+@route(
+    "/users/<int:user_id>/unlock",
+    "POST",
+    summary="Clear a user's failed logins (every IP), ending any login lockout; audited",
+    tag="auth",
+    roles=("admin",),
+    response="Unlocked",
+    errors=(404,),
+)
+def unlock_user(user_id):
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    if user.region is not None:
+        require_in_scope(current_user, user.region.code)
+    cleared = throttle.unlock(user, actor=current_user)
+    db.session.commit()
+    return {"cleared": cleared}

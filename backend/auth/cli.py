@@ -1,16 +1,17 @@
-"""flask users create | revoke-sessions | list"""
+"""flask users create | revoke-sessions | unlock | list"""
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from backend.auth import throttle
 from backend.auth.models import ROLES, User
 from backend.auth.operations import create_user, revoke_sessions
 from backend.cli_util import transaction
 from backend.extensions import db
 from backend.i18n import t
 
-users_cli = AppGroup("users", help="Accounts: create staff, revoke sessions.")
+users_cli = AppGroup("users", help="Accounts: create staff, revoke sessions, unlock logins.")
 
 
 @users_cli.command("create")
@@ -36,6 +37,18 @@ def revoke_command(username):
             raise click.ClickException(t("error.unknown_user", username=username))
         count = revoke_sessions(user, "admin")
     click.echo(t("cli.sessions_revoked", username=username, count=count))
+
+
+@users_cli.command("unlock")
+@click.argument("username")
+def unlock_command(username):
+    """Clear a user's failed logins, ending a login lockout (audited)."""
+    with transaction():
+        user = db.session.scalar(select(User).where(User.username == username.lower()))
+        if user is None:
+            raise click.ClickException(t("error.unknown_user", username=username))
+        count = throttle.unlock(user)
+    click.echo(t("cli.user_unlocked", username=user.username, count=count))
 
 
 @users_cli.command("list")

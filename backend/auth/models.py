@@ -78,3 +78,5 @@ class LoginAttempt(db.Model):
     username: Mapped[str] = mapped_column(String(64), index=True)
     ip: Mapped[str] = mapped_column(String(45), index=True)
     success: Mapped[bool] = mapped_column(Boolean)
+    # Set by an admin's unlock: the failure no longer counts towards throttling (kept for the record).
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

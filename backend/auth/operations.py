@@ -6,13 +6,14 @@ import time
 from datetime import timedelta
 
 from flask import current_app, request
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from backend import audit
-from backend.auth.models import ROLES, STAFF_ROLES, LoginAttempt, User, UserSession
-from backend.errors import Conflict, TooManyAttempts, Unauthorized, ValidationError
+from backend.auth import throttle
+from backend.auth.models import ROLES, STAFF_ROLES, User, UserSession
+from backend.errors import Conflict, Unauthorized, ValidationError
 from backend.extensions import db
 from backend.regions.models import Region
 from backend.types import utcnow
@@ -63,42 +64,21 @@ def create_user(username, password, role, region_code=None, display_name=None, a
     return user
 
 
-def _failures_since(column, value, since):
-    return db.session.scalar(
-        select(func.count()).where(column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
-    )
-
-
-def _throttle(username: str, ip: str) -> None:
-    """429 when the account or the IP has failed too often inside the window."""
-    cfg = current_app.config
-    window = timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
-    since = utcnow() - window
-    last_ok = db.session.scalar(
-        select(func.max(LoginAttempt.at)).where(LoginAttempt.username == username, LoginAttempt.success.is_(True))
-    )
-    account_since = max(since, last_ok) if last_ok else since
-    too_many = _failures_since(LoginAttempt.username, username, account_since) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-    too_many = too_many or _failures_since(LoginAttempt.ip, ip, since) >= cfg["LOGIN_MAX_FAILURES_PER_IP"]
-    if too_many:
-        seconds = int(window.total_seconds())
-        raise TooManyAttempts(minutes=cfg["LOGIN_WINDOW_MINUTES"], headers={"Retry-After": str(seconds)})
-
-
-def authenticate(username: str, password: str, ip: str) -> User:
-    """The user for these credentials, or Unauthorized; every try is recorded for throttling."""
+def authenticate(username: str, password: str, ip: str, device_accounts=()) -> User:
+    """The user for these credentials, or Unauthorized; every try is recorded for throttling (throttle.py).
+    device_accounts: the account ids this device has logged in to before (devices.py)."""
     global _DUMMY_HASH
     username = (username or "").strip().lower()
-    _throttle(username, ip)
     user = db.session.scalar(select(User).where(User.username == username))
+    throttle.check(username, ip, known_device=user is not None and user.id in device_accounts)
     if user is None:
         _DUMMY_HASH = _DUMMY_HASH or generate_password_hash("x", method=current_app.config["PASSWORD_HASH_METHOD"])
         check_password_hash(_DUMMY_HASH, password or "")
     ok = user is not None and check_password_hash(user.password_hash, password or "") and user.active
-    db.session.add(LoginAttempt(username=username, ip=ip, success=ok))
     if not ok:
-        db.session.flush()
+        throttle.record_failure(username, ip, user)
         raise Unauthorized("error.bad_credentials")
+    throttle.record_success(username, ip)
     return user
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import JSON, ForeignKey, Index, String, and_, case, delete, func, insert, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 from sqlalchemy.sql.expression import FunctionElement
 
 from backend.addresses.models import Address
@@ -27,7 +27,7 @@ from backend.i18n import t
 from backend.obligations.models import Obligation
 from backend.tenancy.models import Tenancy
 from backend.types import UTCDateTime
-from backend.verification.models import VerificationTask
+from backend.verification.models import Verification, VerificationTask
 
 KINDS = (
     "over_capacity",
@@ -38,6 +38,7 @@ KINDS = (
     "obligations_overdue",
     "not_visited",
     "checkin_conflict",
+    "far_verification",
 )
 # Up to a county's code length the colour rule's open-notice / overdue-obligation sets are hashed once per query
 # (colour_expr(bulk=True)); below it, index probes per house are cheaper than reading the whole city's sets (on
@@ -162,6 +163,24 @@ def _conflicts(rule, prefix=""):
     return query.join(rows, rows.c.house_id == House.id), ("tenancies",)
 
 
+def _far_verification(rule, prefix=""):
+    """Approvals waiting for the supervisor's review: made too far from the door or with no GPS fix (item 7)."""
+    other = aliased(Verification)
+    latest = (
+        select(other.id)
+        .where(other.task_id == VerificationTask.id)
+        .order_by(other.id.desc())
+        .limit(1)
+        .correlate(VerificationTask)
+        .scalar_subquery()
+    )
+    reason = case((Verification.distance_m.is_(None), "verified_without_fix"), else_="verified_far")
+    query = select(House.id, reason, Verification.distance_m, Verification.accuracy_m, Verification.at)
+    query = query.join(VerificationTask, VerificationTask.house_id == House.id)
+    query = query.join(Verification, Verification.id == latest)
+    return query.where(VerificationTask.state == "review"), ("distance_m", "accuracy_m", "visited_at")
+
+
 def patrol_cutoff(colour, moment: datetime):
     """The last-visit instant before which a house of `colour` is due at `moment`."""
     days = setting("COCKPIT_PATROL_DAYS")
@@ -205,6 +224,7 @@ RULES = {
     "obligations_overdue": _obligations,
     "not_visited": _not_visited,
     "checkin_conflict": _conflicts,
+    "far_verification": _far_verification,
 }
 
 
@@ -217,7 +237,7 @@ def _json(value):
 def explain(kind: str, reason: str, numbers: dict, now: datetime) -> str:
     """The human sentence for an alert, from the translation files."""
     params = dict(numbers)
-    for name in ("declared_at", "last_visit", "last_scan"):
+    for name in ("declared_at", "last_visit", "last_scan", "visited_at"):
         if isinstance(numbers.get(name), datetime):
             params["since_days"] = (now - numbers[name]).days
     return t(f"cockpit.reason.{reason}", **{k: _json(v) for k, v in params.items()})
@@ -305,7 +325,7 @@ class AlertRow(db.Model):
 # for a township of 17,767 houses, against ~0.4 s from the stored rows. Communities and grids (a grid worker's
 # visit list) are evaluated live, in milliseconds to a few hundred.
 MATERIALISED_UP_TO = 9
-_DATETIMES = ("declared_at", "last_visit", "last_scan")
+_DATETIMES = ("declared_at", "last_visit", "last_scan", "visited_at")
 _FLOATS = ("floor_area",)
 
 

@@ -137,7 +137,8 @@ def _alert_row(a):
     "/cockpit/alerts",
     summary="Alerts of a region, each with a reason code, a text and the numbers behind it: over capacity, tenant "
     "scans without tenants, unverified declarations, overdue rectification, revoked plates scanned, overdue "
-    "obligations, houses not visited within their colour's patrol interval",
+    "obligations, houses not visited within their colour's patrol interval, approvals far from the door waiting "
+    "for review",
     tag="cockpit",
     roles=ROLES,
     params=[

@@ -105,7 +105,7 @@ def withdraw_house(landlord, house: House) -> None:
         revoke(plate, "withdrawn", actor=landlord)
     db.session.execute(
         update(VerificationTask)
-        .where(VerificationTask.house_id == house.id, VerificationTask.state == "open")
+        .where(VerificationTask.house_id == house.id, VerificationTask.state.in_(("open", "review")))
         .values(state="cancelled")
     )
     audit.record("house.withdraw", actor=landlord, target=house, region_code=house.scope_code)

@@ -14,7 +14,7 @@ from backend.obligations.models import Obligation
 from backend.overdue import effective_notice_status
 from backend.tenancy.models import Tenancy
 from backend.uploads.models import Photo
-from backend.verification.models import Verification
+from backend.verification.models import Verification, VerificationReview
 
 
 def page(house: House, before: datetime | None, limit: int, scans: bool = True) -> tuple[list[dict], str | None]:
@@ -57,6 +57,13 @@ def _events(house: House) -> list[dict]:
                 "reasons": v.reasons,
             }
         )
+    for r, name in db.session.execute(
+        select(VerificationReview, User.display_name)
+        .join(User, VerificationReview.reviewer_id == User.id)
+        .join(Verification, VerificationReview.verification_id == Verification.id)
+        .where(Verification.house_id == house.id)
+    ):
+        events.append({"at": r.at, "kind": f"review_{r.decision}", "by": name, "reason": r.reason})
     for t in db.session.scalars(select(Tenancy).where(Tenancy.house_id == house.id)):
         events.append({"at": t.created_at, "kind": "check_in", "tenancy_id": t.id})
         if t.decided_at:

@@ -6,7 +6,7 @@ from flask_login import current_user
 from backend.api import float_arg, json_body, route
 from backend.errors import ValidationError
 from backend.extensions import db
-from backend.verification.operations import open_tasks, task_for, verify
+from backend.verification.operations import open_tasks, review, review_list, sent_back, task_for, verify
 
 
 def _position():
@@ -29,6 +29,7 @@ def _position():
 )
 def task_list():
     rows = open_tasks(current_user, *_position())
+    reasons = sent_back([t.id for t, *_ in rows])
     return {
         "tasks": [
             {
@@ -40,6 +41,7 @@ def task_list():
                 "distance_m": d,
                 "max_occupants": h.max_occupants,
                 "fire_self_check": h.fire_self_check,
+                "sent_back": reasons.get(t.id),  # the supervisor's reason when a review sent the visit back
             }
             for t, h, a, d in rows
         ]
@@ -60,6 +62,10 @@ def task_list():
 def task_verify(task_id):
     visit = verify(current_user, task_for(current_user, task_id), json_body())
     db.session.commit()
+    return visit_json(visit), 201
+
+
+def visit_json(visit) -> dict:
     return {
         "id": visit.id,
         "house_id": visit.house_id,
@@ -68,4 +74,45 @@ def task_verify(task_id):
         "accuracy_m": visit.accuracy_m,
         "flagged": visit.flagged,
         "flags": visit.flags,
-    }, 201
+    }
+
+
+@route(
+    "/reviews",
+    summary="Verifications waiting for my review: approvals from too far from the door or with no GPS fix",
+    tag="verification",
+    roles=("supervisor", "admin"),
+    response="ReviewList",
+)
+def review_queue():
+    rows = review_list(current_user)
+    return {
+        "reviews": [
+            {
+                "task_id": t.id,
+                "house_id": h.id,
+                "address": a.full_text,
+                "unit_label": h.unit_label,
+                "worker": v.worker.display_name,
+                "visited_at": v.at.isoformat(),
+                "visit": visit_json(v),
+            }
+            for t, v, h, a in rows
+        ]
+    }
+
+
+@route(
+    "/reviews/<int:task_id>",
+    "POST",
+    summary="Approve a verification under review (activates the doorplate) or send it back to the grid worker",
+    tag="verification",
+    roles=("supervisor", "admin"),
+    body="Review",
+    response="ReviewDecision",
+    errors=(400, 404, 409),
+)
+def review_decide(task_id):
+    record = review(current_user, task_for(current_user, task_id), json_body())
+    db.session.commit()
+    return {"task_id": record.task_id, "decision": record.decision, "reason": record.reason}

@@ -11,8 +11,12 @@ from backend.extensions import db
 from backend.houses.models import House
 from backend.types import UTCDateTime, utcnow
 
-OUTCOMES = ("approved", "rejected", "needs_fix")
-TASK_STATES = ("open", "done", "cancelled")
+# What a worker may answer; an approval from too far (or with no fix) is stored as needs_review (operations.py).
+WORKER_OUTCOMES = ("approved", "rejected", "needs_fix")
+OUTCOMES = (*WORKER_OUTCOMES, "needs_review")
+# review: an approval waiting for the township supervisor (approve -> done, send back -> open).
+TASK_STATES = ("open", "review", "done", "cancelled")
+REVIEW_DECISIONS = ("approved", "sent_back")
 FAR_M = 100  # a fix further than this from the address point is flagged
 
 
@@ -66,14 +70,32 @@ class Verification(db.Model):
     house_id: Mapped[int] = mapped_column(ForeignKey("houses.id"), index=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    point = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
-    accuracy_m: Mapped[float] = mapped_column(Float)
-    distance_m: Mapped[float] = mapped_column(Float)  # computed in the database from the address point
+    # No fix at all (GPS refused or unavailable): no point, accuracy or distance, and the visit goes to review.
+    point = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=True)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    distance_m: Mapped[float | None] = mapped_column(Float)  # computed in the database from the address point
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
-    flags: Mapped[list] = mapped_column(JSON, default=list)  # "far", "imprecise"
+    flags: Mapped[list] = mapped_column(JSON, default=list)  # "far", "imprecise", "no_fix"
     checklist: Mapped[dict] = mapped_column(JSON, default=dict)
-    outcome: Mapped[str] = mapped_column(String(10))
+    outcome: Mapped[str] = mapped_column(String(12))
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     note: Mapped[str | None] = mapped_column(String(500))
 
     worker: Mapped[User] = relationship()
+
+
+class VerificationReview(db.Model):
+    """A township supervisor's decision on a visit that went to review: approved (activates) or sent back."""
+
+    __tablename__ = "verification_reviews"
+    __table_args__ = (
+        CheckConstraint(f"decision IN ({', '.join(repr(d) for d in REVIEW_DECISIONS)})", name="decision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("verification_tasks.id"), index=True)
+    verification_id: Mapped[int] = mapped_column(ForeignKey("verifications.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decision: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str | None] = mapped_column(String(500))

@@ -20,7 +20,7 @@ import { notificationsScreen } from './screens/notifications.js';
 import { errorText, outboxScreen } from './screens/outbox.js';
 import { findScreen, plateScreen } from './screens/plate.js';
 import { scanScreen } from './screens/scan.js';
-import { tasksScreen, verifyScreen } from './screens/tasks.js';
+import { isReviewAnswer, reviewsScreen, tasksScreen, verifyScreen } from './screens/tasks.js';
 import { tenantsScreen } from './screens/tenants.js';
 import { createStore, memoryStore } from './store.js';
 import { startServiceWorker } from './sw-bridge.js';
@@ -37,6 +37,9 @@ const outbox = createOutbox({
   lock: (fn) => (navigator.locks ? navigator.locks.request('menpai-outbox', fn) : fn()),
 });
 
+// A visit queued offline and sent later that went to the supervisor's review: the worker is told then.
+outbox.onDone((item, data) => { if (isReviewAnswer(item, data)) toast(t('verify.review'), 8000); });
+
 // Routes: [pattern, screen, who may open it ('any' = also logged out)].
 const ROUTES = [
   [/^\/?$/, homeScreen, 'user'],
@@ -45,6 +48,7 @@ const ROUTES = [
   [/^\/tasks$/, tasksScreen, ['grid_worker']],
   [/^\/tasks\/(\d+)$/, verifyScreen, ['grid_worker']],
   [/^\/grid-houses$/, gridHousesScreen, ['grid_worker']],
+  [/^\/reviews$/, reviewsScreen, ['supervisor', 'admin']],
   [/^\/house\/(\d+)$/, staffHouseScreen, STAFF],
   [/^\/house\/(\d+)\/notice$/, noticeNewScreen, ['fire_officer']],
   [/^\/my-notices$/, myNoticesScreen, ['fire_officer']],

@@ -67,6 +67,7 @@ export function createOutbox({
   lock = (fn) => fn(),
 }) {
   const listeners = new Set();
+  const accepted = new Set(); // fn(item, data) for each write the server took (the visit that went to review)
   let running = null;
   const changed = () => { for (const fn of listeners) fn(); };
   const meta = async () => (await store.get(META)) || { lastSync: null, lastError: null };
@@ -152,6 +153,7 @@ export function createOutbox({
       await store.del(item.id);
       for (const id of Object.values(item.needs || {}).flat()) await store.del(REF + id);
       await setMeta({ lastSync: now(), lastError: null });
+      for (const fn of accepted) fn(item, outcome.data);
     } else if (outcome.verdict === 'retry') {
       Object.assign(item, { lastError: outcome.error, nextAttemptAt: now() + backoff(item.attempts) });
       await store.set(item.id, item);
@@ -233,7 +235,8 @@ export function createOutbox({
   }
 
   const subscribe = (fn) => { listeners.add(fn); return () => listeners.delete(fn); };
-  return { add, addWithPhotos, flush, status, retry, discard, clear, subscribe };
+  const onDone = (fn) => { accepted.add(fn); return () => accepted.delete(fn); };
+  return { add, addWithPhotos, flush, status, retry, discard, clear, subscribe, onDone };
 }
 
 /** Flush now, when the network returns, when the app is shown again, and every intervalMs for back-offs. */

@@ -193,3 +193,15 @@ test('clear() drops the current owner’s items (logout)', async () => {
   await outbox.clear();
   assert.equal((await outbox.status()).count, 0);
 });
+
+test('onDone hears each accepted write with the server answer (a visit sent to review), and not refused ones', async () => {
+  const answers = [json(201, { outcome: 'needs_review' }), json(400, { error: { code: 'validation_failed' } })];
+  const { outbox, add } = setup(answers);
+  const heard = [];
+  const stop = outbox.onDone((item, data) => heard.push([item.url, data.outcome]));
+  await add('/api/v1/tasks/7/verify');
+  await add('/b');
+  await outbox.flush({ force: true });
+  stop();
+  assert.deepEqual(heard, [['/api/v1/tasks/7/verify', 'needs_review']]);
+});

@@ -10,8 +10,8 @@ const MENUS = {
   grid_worker: [['scan', '#/scan'], ['tasks', '#/tasks'], ['find', '#/find'], ['grid_houses', '#/grid-houses']],
   fire_officer: [['scan', '#/scan'], ['find', '#/find'], ['my_notices', '#/my-notices'], ['reinspect', '#/reinspect'], ['lists', '#/lists']],
   police: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['cockpit', '/cockpit']],
-  supervisor: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['cockpit', '/cockpit']],
-  admin: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['cockpit', '/cockpit']],
+  supervisor: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['reviews', '#/reviews'], ['cockpit', '/cockpit']],
+  admin: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['reviews', '#/reviews'], ['cockpit', '/cockpit']],
 };
 
 export function homeScreen(ctx) {

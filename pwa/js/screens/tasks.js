@@ -1,7 +1,8 @@
 // 核验赋码 for grid workers: open tasks nearest first from a GPS fix, and the visit form with camera photos. Works
 // offline: the list comes from the service worker's cache, the photos and the visit go through the outbox (sent when
-// the network returns, photos first).
-import { api } from '../api.js';
+// the network returns, photos first). An approval far from the door or without a fix goes to the township
+// supervisor's review (the server decides; the worker is told), and the supervisor's review list is here too.
+import { api, ApiError } from '../api.js';
 import { VERIFICATION } from '../checklists.js';
 import { h, show, toast } from '../dom.js';
 import { locate } from '../geo.js';
@@ -56,6 +57,7 @@ export async function tasksScreen(ctx) {
           t('tasks.declared', { date: formatTime(Date.parse(task.declared_at)) }),
         ].filter(Boolean).join(' · ')),
         queued.has(task.id) ? [' ', h('span', { class: 'tag' }, t('tasks.queued'))] : null,
+        task.sent_back ? [h('br'), h('span', { class: 'error', 'data-sent-back': '' }, t('tasks.sent_back', { reason: task.sent_back }))] : null,
       ),
     ),
   ));
@@ -73,6 +75,7 @@ export async function verifyScreen(ctx, id) {
     return;
   }
   let fix = null;
+  let warnedNoFix = false;
   const position = h('span', { id: 'fix' }, t('geo.locating'));
   const relocate = async () => {
     position.textContent = t('geo.locating');
@@ -115,24 +118,33 @@ export async function verifyScreen(ctx, id) {
     event.preventDefault();
     const outcome = form.elements.outcome.value;
     const reasons = form.elements.reasons.value.split('\n').map((r) => r.trim()).filter(Boolean);
-    const problem = !fix ? 'verify.need_fix' : !outcome ? 'verify.need_outcome' : outcome !== 'approved' && !reasons.length ? 'verify.need_reasons' : null;
+    const problem = !outcome ? 'verify.need_outcome' : outcome !== 'approved' && !reasons.length ? 'verify.need_reasons' : null;
     if (problem) {
       summary.textContent = t(problem);
       return;
     }
+    if (!fix && !warnedNoFix) { // a second tap sends it without a position: it then goes to review
+      warnedNoFix = true;
+      summary.textContent = t('verify.no_fix_warning');
+      return;
+    }
     const checklist = Object.fromEntries(VERIFICATION.map((item) => [item.id, form.elements[`check.${item.id}`].checked]));
-    const body = { lat: fix.lat, lon: fix.lon, accuracy: Math.round(fix.accuracy * 10) / 10, outcome, checklist };
+    const body = { outcome, checklist };
+    if (fix) Object.assign(body, { lat: fix.lat, lon: fix.lon, accuracy: Math.round(fix.accuracy * 10) / 10 });
     if (reasons.length) body.reasons = reasons;
     if (form.elements.note.value.trim()) body.note = form.elements.note.value.trim();
     form.querySelector('button[type=submit]').disabled = true;
     // The photos go first, each under its own client id; the visit follows with their server ids (outbox.js).
     const write = { method: 'POST', url: `/api/v1/tasks/${taskId}/verify`, body, label: task.address };
+    let review = false;
+    const stop = ctx.outbox.onDone((done, data) => { if (data?.outcome === 'needs_review') review = true; });
     const item = await queueWithPhotos(ctx.outbox, picker.shots(), write);
     // Twice: a round already under way (a timer's) may have started before this item existed.
     for (let i = 0; i < 2; i += 1) await ctx.outbox.flush().catch(() => {});
+    stop();
     const { pending, attention } = await ctx.outbox.status();
     const left = [...pending, ...attention].some((i) => i.id === item.id);
-    toast(t(left ? 'verify.queued' : 'verify.sent'));
+    toast(t(left ? 'verify.queued' : review ? 'verify.review' : 'verify.sent'), review ? 8000 : undefined);
     ctx.navigate('#/tasks');
   });
   show(
@@ -142,4 +154,51 @@ export async function verifyScreen(ctx, id) {
     form,
   );
   relocate();
+}
+
+/** A visit sent later from the outbox that went to review: say so wherever the worker is (app.js). */
+export function isReviewAnswer(item, data) {
+  return VERIFY_URL.test(item.url) && data?.outcome === 'needs_review';
+}
+
+function reviewText(visit) {
+  if (visit.distance_m === null) return t('reviews.no_fix');
+  return t('reviews.far', { distance: Math.round(visit.distance_m), accuracy: Math.round(visit.accuracy_m ?? 0) });
+}
+
+/** The township supervisor's review list: approvals made far from the door or without a fix; approve or send back. */
+export async function reviewsScreen(ctx) {
+  const { reviews } = await api('/api/v1/reviews');
+  const decide = async (taskId, decision, reason, problem) => {
+    if (decision === 'sent_back' && !reason) {
+      problem.textContent = t('reviews.need_reason');
+      return;
+    }
+    try {
+      await api(`/api/v1/reviews/${taskId}`, { method: 'POST', body: reason ? { decision, reason } : { decision } });
+      toast(t(`reviews.done.${decision}`));
+      await reviewsScreen(ctx);
+    } catch (err) {
+      problem.textContent = err instanceof ApiError ? err.message : t('error.generic');
+    }
+  };
+  const items = reviews.map((r) => {
+    const reason = h('textarea', { rows: '2', maxlength: '500', 'aria-label': t('reviews.reason'), placeholder: t('reviews.reason') });
+    const problem = h('p', { class: 'error', role: 'alert' });
+    return h('li', { 'data-task': String(r.task_id) },
+      h('strong', {}, [r.address, r.unit_label].filter(Boolean).join(' ')),
+      h('p', { class: 'muted' }, t('reviews.by', { worker: r.worker, time: formatTime(Date.parse(r.visited_at)) })),
+      h('p', {}, reviewText(r.visit)),
+      reason,
+      problem,
+      h('div', { class: 'row' },
+        h('button', { type: 'button', class: 'small', onclick: () => decide(r.task_id, 'approved', '', problem) }, t('reviews.approve')),
+        h('button', { type: 'button', class: 'small secondary', onclick: () => decide(r.task_id, 'sent_back', reason.value.trim(), problem) }, t('reviews.send_back'))),
+    );
+  });
+  show(
+    h('h1', {}, t('reviews.title')),
+    h('p', { class: 'muted' }, t('reviews.help')),
+    items.length ? h('ul', { class: 'list' }, items) : h('p', {}, t('reviews.empty')),
+  );
 }
