@@ -21,9 +21,10 @@ def create_app(test_config=None):
     else:
         app.config.from_mapping(test_config)
 
-    from backend import database, errors, i18n
+    from backend import database, errors, guards, i18n
     from backend.extensions import db, migrate
 
+    guards.init_app(app)
     app.json.ensure_ascii = False  # Chinese stays readable (and a third shorter) in every response
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

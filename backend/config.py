@@ -84,6 +84,8 @@ RESIDENCE_RENEWAL_MONTHS = 6
 PHOTO_DIR = None
 PHOTO_MAX_MB = 16  # a 12 MB photo straight from a phone camera must pass
 MAX_CONTENT_LENGTH = 17 * 1024 * 1024  # PHOTO_MAX_MB and the multipart envelope
+# Any other request body (JSON): its longest documented texts fit many times over (backend/guards.py).
+JSON_MAX_BYTES = 256 * 1024
 
 # Notifications. Web Push (VAPID, RFC 8292): the key pair from `flask notify vapid-keys`; unset: generated once into
 # instance/vapid.json. Changing the key invalidates every browser's subscription. The subject is who push services

@@ -4,6 +4,8 @@ from datetime import date
 
 from backend.errors import ValidationError
 
+ID_MAX = 2**31 - 1  # a database integer id (backend/guards.py)
+
 
 class Form:
     """Typed getters over a dict; `done()` raises one ValidationError listing every field that failed."""
@@ -70,7 +72,7 @@ class Form:
         if (
             not isinstance(value, list)
             or len(value) > max_items
-            or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            or not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= ID_MAX for v in value)
         ):
             self._fail(name, "error.not_id_list")
             return []

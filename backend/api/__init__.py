@@ -1,5 +1,6 @@
 """The JSON API under /api/v1: one decorator registers a view and its OpenAPI description."""
 
+import math
 from functools import wraps
 
 from flask import Blueprint, request
@@ -96,9 +97,12 @@ def int_arg(name, default, lo, hi) -> int:
 def float_arg(name) -> float:
     raw = request.args.get(name)
     try:
-        return float(raw)
+        value = float(raw)
     except (TypeError, ValueError):
         raise ValidationError(fields={name: "error.not_number"}) from None
+    if not math.isfinite(value):  # "nan" and "inf" parse, and would reach the geometry
+        raise ValidationError(fields={name: "error.not_number"})
+    return value
 
 
 def init_app(app):

@@ -3,6 +3,7 @@
 import re
 
 from flask import current_app
+from werkzeug.routing import IntegerConverter
 
 from backend.api import DOCS, root, route
 from backend.api.schemas import SCHEMAS
@@ -12,10 +13,10 @@ _PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 
 def _operation(endpoint: str, doc: dict, rule) -> dict:
     op = {"tags": [doc["tag"]], "summary": doc["summary"], "operationId": endpoint.replace(".", "_")}
-    params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in rule.arguments]
+    params = [{"name": n, "in": "path", "required": True, "schema": _path_schema(rule, n)} for n in rule.arguments]
     params += [
-        {"name": name, "in": "query", "required": required, "description": desc, "schema": {"type": typ}}
-        for name, typ, required, desc in doc["params"]
+        {"name": name, "in": "query", "required": required, "description": desc, "schema": {"type": typ, **more[0]}}
+        for name, typ, required, desc, *more in ((*p, {}) for p in doc["params"])
     ]
     if doc.get("idempotent"):
         params.append(
@@ -39,6 +40,9 @@ def _operation(endpoint: str, doc: dict, rule) -> dict:
         ok.setdefault("content", {})[media] = {"schema": {"type": "string", "format": "binary"}}
     op["responses"] = {str(doc["status"]): ok}
     codes = set(doc["errors"]) | ({401} if doc["auth"] else set()) | ({403} if doc["roles"] else set())
+    # Any request: a NUL in its path or query is a 400 (backend/guards.py); a body too large a 413; a path naming
+    # nothing a 404.
+    codes |= {400} | ({413} if doc["body"] else set()) | ({404} if rule.arguments else set())
     for code in sorted(codes):
         op["responses"][str(code)] = {"$ref": "#/components/responses/Error"}
     if doc["auth"]:
@@ -46,6 +50,13 @@ def _operation(endpoint: str, doc: dict, rule) -> dict:
     if doc["roles"]:
         op["description"] = "Roles: " + ", ".join(doc["roles"])
     return op
+
+
+def _path_schema(rule, name) -> dict:
+    converter = rule._converters.get(name)
+    if isinstance(converter, IntegerConverter):  # backend/guards.py IdConverter: a database id
+        return {"type": "integer", "minimum": converter.min, "maximum": converter.max}
+    return {"type": "string"}
 
 
 def _ref(name):

@@ -1,20 +1,44 @@
-"""JSON Schemas of the API's bodies, for the OpenAPI document."""
+"""JSON Schemas of the API's bodies, for the OpenAPI document.
+
+Every free text a client sends has a maxLength here, the same maximum its view enforces before anything is written
+(tests/test_text_limits.py checks that no request text is left without one, and that the server refuses one more).
+"""
 
 _str = {"type": "string"}
 _nstr = {"type": ["string", "null"]}
 _int = {"type": "integer"}
+_id = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}  # a database id (backend/guards.py)
+_ids = {"type": "array", "items": _id, "maxItems": 20}  # Form.ids
 
 
 def _obj(props: dict, required=None) -> dict:
-    return {"type": "object", "properties": props, "required": list(required or props)}
+    """An object of props; all of them required unless `required` names which (an empty list: none)."""
+    return {"type": "object", "properties": props, "required": list(props if required is None else required)}
+
+
+def _text(max_length: int, description=None, min_length=None) -> dict:
+    """A free text a client sends, at most max_length characters (after trimming spaces)."""
+    out = {"type": "string", "maxLength": max_length}
+    if min_length:
+        out["minLength"] = min_length
+    return {**out, "description": description} if description else out
+
+
+# The idempotency key in a body (backend/idempotency.py KEY_PATTERN).
+CLIENT_ID = {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,64}$", "maxLength": 64}
 
 
 REGION_REF = _obj({"code": _str, "name": _str, "level": _str})
+NOTICE_ITEMS = {
+    "type": "array",
+    "maxItems": 30,
+    "items": _obj({"description": _text(500, min_length=2), "standard": _text(500)}, required=["description"]),
+}
 
 SCHEMAS = {
     "Error": _obj({"error": _obj({"code": _str, "message": _str, "fields": {"type": "object"}})}),
     "Health": _obj({"status": _str, "database": _str, "db_ms": {"type": "number"}, "audit": _str}),
-    "Login": _obj({"username": _str, "password": _str}),
+    "Login": _obj({"username": _text(64, min_length=1), "password": _text(200, min_length=1)}),
     "User": _obj(
         {
             "id": _int,
@@ -121,30 +145,48 @@ SCHEMAS = {
         required=["result", "token", "card"],
     ),
     "DoorplateRevoke": _obj(
-        {"reason": {"enum": ["lost", "damaged", "moved", "withdrawn", "other"]}, "note": _nstr}, required=["reason"]
-    ),
-    "DoorplatePrint": _obj(
         {
-            "region": {"type": "string", "description": "a region code in your scope"},
-            "houses": {"type": "array", "items": _int, "description": "or: house ids"},
-            "size": {"enum": [40, 75, 120]},
+            "reason": {"enum": ["lost", "damaged", "moved", "withdrawn", "other"]},
+            "note": {"type": ["string", "null"], "maxLength": 200},
         },
-        required=[],
+        required=["reason"],
     ),
+    "DoorplatePrint": {
+        **_obj(
+            {
+                "region": _text(15, "a region code in your scope"),
+                "houses": {
+                    "type": "array",
+                    "items": _id,
+                    "minItems": 1,
+                    "maxItems": 10000,
+                    "description": "or: house ids",
+                },
+                "size": {"enum": [40, 75, 120], "description": "mm, default 75"},
+            },
+            required=[],
+        ),
+        "description": "exactly one of region or houses",
+        "oneOf": [
+            {"required": ["region"], "not": {"required": ["houses"]}},
+            {"required": ["houses"], "not": {"required": ["region"]}},
+        ],
+    },
     "HouseDeclare": _obj(
         {
-            "address_code": {"type": "string", "description": "a standard address code (from /addresses search)"},
-            "unit_label": {"type": "string", "description": "the part let, '' for all of it"},
+            "address_code": _text(40, "a standard address code (from /addresses search)"),
+            "unit_label": _text(40, "the part let, '' for all of it"),
             "rooms": _int,
             "floor_area": {"type": "number"},
             "max_occupants": _int,
             "rent_type": {"enum": ["whole", "shared", "rooms"]},
             "fire_self_check": {
                 "type": "object",
+                "additionalProperties": {"type": "boolean"},
                 "description": "checklist item id -> true/false (see checklists.json)",
             },
-            "photos": {"type": "array", "items": _int},
-            "client_id": _str,
+            "photos": _ids,
+            "client_id": CLIENT_ID,
         },
         required=["address_code", "rooms", "floor_area", "max_occupants", "rent_type", "fire_self_check"],
     ),
@@ -152,14 +194,27 @@ SCHEMAS = {
         {
             "id": _int,
             "address": _str,
+            "address_code": _str,
+            "unit_label": _str,
+            "scope_code": _str,
             "status": _str,
             "colour": {"enum": ["grey", "green", "yellow", "red"]},
+            "rent_type": _nstr,
+            "rooms": {"type": ["integer", "null"]},
+            "floor_area": {"type": ["number", "null"]},
             "max_occupants": {"type": ["integer", "null"]},
             "occupants_count": _int,
-            "doorplate": {"type": "object"},
+            "fire_self_check": {"type": ["object", "null"], "description": "checklist item id -> true/false"},
+            "doorplate": _obj({"state": _str, "version": _int, "short_code": _str, "printed_at": _nstr}),
             "occupants": {"type": "array", "items": {"type": "object"}, "description": "masked"},
-            "obligations": {"type": "array", "items": {"type": "object"}},
-            "notices": {"type": "array", "items": {"type": "object"}},
+            "obligations": {
+                "type": "array",
+                "items": _obj({"id": _int, "kind": _str, "due_date": _nstr, "state": _str}),
+            },
+            "notices": {
+                "type": "array",
+                "items": _obj({"kind": _str, "title": _str, "deadline": _nstr, "status": _str}),
+            },
             "scans_total": _int,
         }
     ),
@@ -185,10 +240,10 @@ SCHEMAS = {
                 "description": "an approval with no fix (lat and lon left out) or from too far goes to review",
             },
             "checklist": {"type": "object"},
-            "reasons": {"type": "array", "items": _str},
-            "note": _str,
-            "photos": {"type": "array", "items": _int},
-            "client_id": _str,
+            "reasons": {"type": "array", "items": _text(200, min_length=1), "maxItems": 20},
+            "note": _text(500),
+            "photos": _ids,
+            "client_id": CLIENT_ID,
         },
         required=["outcome", "checklist"],
     ),
@@ -217,13 +272,13 @@ SCHEMAS = {
     "ReviewDecision": _obj({"task_id": _int, "decision": _str, "reason": {"type": ["string", "null"]}}),
     "CheckIn": _obj(
         {
-            "name": _str,
-            "id_number": _str,
-            "phone": _str,
-            "room": _str,
+            "name": _text(50),
+            "id_number": _text(18, "18 characters; spaces around are trimmed"),
+            "phone": _text(20, "a mainland mobile number; +86, spaces and dashes allowed"),
+            "room": _text(40),
             "move_in": {"type": "string", "format": "date"},
             "expected_move_out": {"type": "string", "format": "date"},
-            "client_id": _str,
+            "client_id": CLIENT_ID,
         },
         required=["name", "id_number", "phone", "move_in"],
     ),
@@ -253,13 +308,13 @@ SCHEMAS = {
         {
             "outcome": {"enum": ["keep", "correct", "refuse"]},
             "reason": {"type": "string", "minLength": 4, "maxLength": 300},
-            "client_id": _str,
+            "client_id": CLIENT_ID,
         },
         required=["outcome", "reason"],
     ),
     "TenancyList": _obj({"tenancies": {"type": "array", "items": {"$ref": "#/components/schemas/Tenancy"}}}),
-    "Reveal": _obj({"reason": _str}),
-    "Refuse": _obj({"reason": _str, "client_id": _str}, required=[]),
+    "Reveal": _obj({"reason": _text(300, min_length=4)}),
+    "Refuse": _obj({"reason": _text(300, "optional, kept in the audit log"), "client_id": CLIENT_ID}, required=[]),
     "Person": _obj(
         {
             "id": _int,
@@ -284,7 +339,11 @@ SCHEMAS = {
                 "description": "scan (default when a token is given): done at the door, `token` required; "
                 "app (default without a token): allowed for occupant_confirmation only",
             },
-            "token": {"type": "string", "description": "the scanned doorplate token of this house (via scan)"},
+            "token": {
+                "type": "string",
+                "maxLength": 64,
+                "description": "the scanned doorplate token of this house (via scan)",
+            },
         },
         required=[],
     ),
@@ -292,17 +351,14 @@ SCHEMAS = {
     "NoticeIssue": _obj(
         {
             "kind": {"enum": ["reminder", "rectification", "penalty"]},
-            "title": _str,
-            "body": _str,
-            "legal_basis": {"type": "string", "description": "rectification and penalty"},
+            "title": _text(200),
+            "body": _text(5000),
+            "legal_basis": _text(500, "rectification and penalty"),
             "deadline": {"type": "string", "format": "date", "description": "rectification"},
-            "items": {
-                "type": "array",
-                "items": _obj({"description": _str, "standard": _str}, required=["description"]),
-            },
+            "items": NOTICE_ITEMS,
             "amount": {"type": "number", "description": "penalty, yuan"},
-            "decision_number": {"type": "string", "description": "penalty"},
-            "client_id": _str,
+            "decision_number": _text(64, "penalty"),
+            "client_id": CLIENT_ID,
         },
         required=["kind", "title"],
     ),
@@ -324,17 +380,23 @@ SCHEMAS = {
         {
             "items": {
                 "type": "array",
-                "items": _obj({"item_id": _int, "note": _str, "photos": {"type": "array", "items": _int}}),
+                "items": _obj(
+                    {"item_id": _int, "note": _text(1000, min_length=1), "photos": {"type": "array", "items": _id}}
+                ),
             },
-            "client_id": _str,
+            "client_id": CLIENT_ID,
         },
         required=["items"],
     ),
     "Reinspect": _obj(
         {
-            "results": {"type": "object", "description": "item id -> passed | failed"},
+            "results": {
+                "type": "object",
+                "additionalProperties": {"enum": ["passed", "failed"]},
+                "description": "item id -> passed | failed",
+            },
             "deadline": {"type": "string", "format": "date", "description": "for the failed items"},
-            "client_id": _str,
+            "client_id": CLIENT_ID,
         },
         required=["results"],
     ),
@@ -342,23 +404,27 @@ SCHEMAS = {
         {"notice": {"$ref": "#/components/schemas/Notice"}, "follow_up": {"type": ["object", "null"]}}
     ),
     "Escalate": _obj(
-        {"house_action": {"enum": ["suspend", "close", None]}, "penalty": {"type": "object"}, "client_id": _str},
+        {
+            "house_action": {"enum": ["suspend", "close", None]},
+            "penalty": {"type": ["object", "null"], "description": "a NoticeIssue of a penalty (kind may be left out)"},
+            "client_id": CLIENT_ID,
+        },
         required=[],
     ),
     "NoticeClose": _obj({"outcome": {"enum": ["resolved", "cancelled"]}}),
-    "HouseStatus": _obj({"status": {"enum": ["suspended", "closed", "active"]}, "reason": _str}),
+    "HouseStatus": _obj({"status": {"enum": ["suspended", "closed", "active"]}, "reason": _text(300, min_length=4)}),
     "HouseStatusResult": _obj({"id": _int, "status": _str, "occupants_count": _int}),
     "NoticesDelivered": _obj({"ids": {"type": "array", "items": _int, "maxItems": 500}}),
     "NoticesDeliveredResult": _obj({"delivered": _int}),
     "CampaignRun": _obj(
         {
-            "region": _str,
+            "region": _text(15),
             "kind": {"enum": ["reminder", "rectification"]},
-            "title": _str,
-            "body": _str,
-            "deadline": _str,
-            "legal_basis": _str,
-            "items": {"type": "array", "items": {"type": "object"}},
+            "title": _text(200),
+            "body": _text(5000),
+            "deadline": {"type": "string", "format": "date", "description": "rectification"},
+            "legal_basis": _text(500, "rectification"),
+            "items": NOTICE_ITEMS,
         },
         required=["region", "kind", "title"],
     ),
@@ -374,14 +440,14 @@ SCHEMAS = {
     "VapidKey": _obj({"public_key": {"type": "string", "description": "base64url uncompressed P-256 point"}}),
     "PushSubscribe": _obj(
         {
-            "endpoint": {"type": "string", "description": "https URL of the browser's push service"},
-            "keys": _obj({"p256dh": _str, "auth": _str}),
+            "endpoint": _text(1000, "https URL of the browser's push service"),
+            "keys": _obj({"p256dh": _text(200), "auth": _text(200)}),
             "expirationTime": {"type": ["number", "null"]},
         },
         required=["endpoint", "keys"],
     ),
     "PushSubscription": _obj({"id": _int, "endpoint": _str, "created_at": _str}),
-    "PushUnsubscribe": _obj({"endpoint": _str}),
+    "PushUnsubscribe": _obj({"endpoint": _text(1000)}),
     "Deleted": _obj({"deleted": _int}),
     "InboxMessage": _obj(
         {

@@ -13,6 +13,8 @@ from backend.errors import NotFound, Unauthorized, ValidationError
 from backend.extensions import db
 from backend.regions.api import region_ref
 
+LOGIN_MAX_LENGTH = {"username": User.username.type.length, "password": 200}
+
 
 def user_json(user: User) -> dict:
     return {
@@ -54,6 +56,9 @@ def login():
     data = json_body()
     if not data.get("username") or not data.get("password"):
         raise ValidationError(fields={k: "error.required" for k in ("username", "password") if not data.get(k)})
+    too_long = {k: "error.too_long" for k, most in LOGIN_MAX_LENGTH.items() if len(str(data[k])) > most}
+    if too_long:  # a login attempt is a row: its username must fit
+        raise ValidationError(fields=too_long)
     cookie = request.cookies.get(devices.COOKIE)
     try:
         user = authenticate(

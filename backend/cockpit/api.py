@@ -17,6 +17,9 @@ from backend.regions.models import Region
 ROLES = ("supervisor", "police", "fire_officer", "grid_worker", "admin")
 DEFAULT_DAYS = 30
 MAX_DAYS = 3660
+# Days a cockpit period may name: year 1 or 9999 would overflow the date arithmetic of the default period and of
+# local midnights (a 500); no data of ours lies outside.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 
 def _period() -> Period:
@@ -29,6 +32,9 @@ def _period() -> Period:
                 days[name] = date.fromisoformat(raw)
             except ValueError:
                 fields[name] = "error.not_date"
+            else:
+                if not FIRST_DAY <= days[name] <= LAST_DAY:
+                    fields[name] = "error.out_of_range"
     if fields:
         raise ValidationError(fields=fields)
     end = days.get("to") or today()

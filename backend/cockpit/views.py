@@ -15,6 +15,7 @@ from backend.cockpit.api import ROLES, _period
 from backend.cockpit.trends import BUCKETS, MEASURES, trends
 from backend.errors import NotFound, ValidationError
 from backend.extensions import db
+from backend.guards import ID_MAX
 from backend.houses.models import House
 from backend.people import validate
 from backend.people.vault import open_person
@@ -178,7 +179,7 @@ def _worker() -> User:
         return current_user
     if not raw:
         raise ValidationError(fields={"worker": "error.required"})
-    worker = db.session.get(User, int_arg("worker", 0, 1, 2**62))
+    worker = db.session.get(User, int_arg("worker", 0, 1, ID_MAX))
     if worker is None or worker.role != "grid_worker" or worker.region is None:
         raise NotFound()
     if not in_scope(current_user, worker.region.code):
@@ -254,6 +255,7 @@ def cockpit_visit_workers():
     }
 
 
+REASON_MAX = 300  # a police reveal's reason, kept in the audit log
 TENANT_COLUMNS = ["tenancy_id", "house_id", "address", "unit_label", "room", "move_in", "name", "id_number", "phone"]
 
 
@@ -264,7 +266,7 @@ def _reveal() -> str | None:
     if current_user.role != "police":
         raise NotFound()  # nobody else may reveal: the option is not theirs
     reason = (request.args.get("reason") or "").strip()
-    if len(reason) < 4 or len(reason) > 300:
+    if len(reason) < 4 or len(reason) > REASON_MAX:
         raise ValidationError(fields={"reason": "error.reason_too_short"})
     return reason
 
@@ -278,7 +280,7 @@ def _reveal() -> str | None:
     params=[
         REGION,
         ("reveal", "boolean", False, "police only: 1 shows names, ID numbers and phones in clear (audited)"),
-        ("reason", "string", False, "why (required with reveal=1)"),
+        ("reason", "string", False, "why (required with reveal=1), 4–300 characters", {"maxLength": REASON_MAX}),
         ("limit", "integer", False, "JSON: 1–500, default 100"),
         ("offset", "integer", False, "default 0"),
         FORMAT,

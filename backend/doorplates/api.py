@@ -15,6 +15,8 @@ from backend.doorplates.operations import record_scan, resolve_short_code, resol
 from backend.doorplates.token import ShortCodeError
 from backend.errors import MenpaiError, NotFound, ValidationError
 from backend.extensions import db
+from backend.forms import Form
+from backend.guards import ID_MAX
 from backend.houses.models import House
 from backend.types import utcnow
 
@@ -80,6 +82,8 @@ def scan_position():
     try:
         lon, lat = float(request.args["lon"]), float(request.args["lat"])
     except (KeyError, ValueError):
+        return None, None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # nan and inf too: a position that cannot be, not kept
         return None, None
     return (lon, lat) if current_user.is_authenticated and current_user.is_staff else (None, None)
 
@@ -151,7 +155,7 @@ def doorplate_image(token):
         problems["format"] = "error.doorplate_format"
     if size not in ("40", "75", "120"):
         problems["size"] = "error.doorplate_size"
-    if not dpi.isdigit() or not 72 <= int(dpi) <= 1200:
+    if not (dpi.isascii() and dpi.isdigit()) or not 72 <= int(dpi) <= 1200:  # "²".isdigit(), but int("²") fails
         problems["dpi"] = "error.out_of_range"
     if problems:
         raise ValidationError(fields=problems)
@@ -173,11 +177,14 @@ def doorplate_image(token):
 )
 def doorplate_revoke(token):
     data = json_body()
+    form = Form(data)
+    note = form.str("note", required=False, max_length=DoorplateRevocation.note.type.length)
+    form.done()
     found = resolve_token(token)
     if found.result == "revoked" and in_scope(current_user, found.plate.scope_code):
         raise MenpaiError("doorplate.replaced", code="doorplate_replaced", status=409)  # a replay: already done
     plate = _managed_plate(token)
-    revoke(plate, data.get("reason", ""), actor=current_user, note=(data.get("note") or None))
+    revoke(plate, data.get("reason", ""), actor=current_user, note=note)
     db.session.commit()
     card = public_card(load_plate(plate.plate_id))
     return {"result": "ok", "token": token_of(plate), "card": card, **_detail(plate)}
@@ -205,7 +212,7 @@ def doorplate_print():
         if (
             not isinstance(houses, list)
             or not houses
-            or not all(isinstance(h, int) for h in houses)
+            or not all(isinstance(h, int) and 1 <= h <= ID_MAX for h in houses)
             or len(houses) > 10000
         ):
             raise ValidationError(fields={"houses": "error.doorplate_print_houses"})

@@ -32,6 +32,7 @@ from backend.overdue import effective_notice_status, notice_overdue
 from backend.uploads.models import Photo
 
 OFFICER = ("fire_officer",)
+REASON_MAX = 300  # a house's suspension, closure or reopening: kept in the audit log
 
 
 def notice_json(n: FireNotice, detail=False) -> dict:
@@ -264,6 +265,8 @@ def house_status(house_id):
     reason = data.get("reason")
     if not isinstance(reason, str) or len(reason.strip()) < 4:
         raise ValidationError(fields={"reason": "error.status_reason_too_short"})
+    if len(reason.strip()) > REASON_MAX:
+        raise ValidationError(fields={"reason": "error.too_long"})
     house = house_in_scope(current_user, house_id)
     if status == "active":
         reopen_house(current_user, house, reason.strip())

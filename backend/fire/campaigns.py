@@ -10,9 +10,12 @@ from backend.errors import ValidationError
 from backend.extensions import db
 from backend.fire.models import Campaign, CampaignResult
 from backend.fire.operations import issue_notice
+from backend.forms import Form
 from backend.houses.models import House
 
 TARGETS = ("active", "suspended")  # rentals people live in
+TITLE_MAX = Campaign.__table__.c.title.type.length  # 200, as a notice's title
+BODY_MAX = 5000  # as a notice's body (fire/operations.py issue_notice)
 
 
 def run_campaign(officer, region_code: str, data: dict, progress: Callable[[int], None] | None = None) -> dict:
@@ -22,18 +25,17 @@ def run_campaign(officer, region_code: str, data: dict, progress: Callable[[int]
     if not isinstance(region_code, str) or not region_code:
         raise ValidationError(fields={"region": "error.required"})
     require_in_scope(officer, region_code)
-    if data.get("kind") not in ("reminder", "rectification"):
-        raise ValidationError(fields={"kind": "error.not_a_choice"})
-    title = data.get("title")
+    # The campaign is looked up by its title before any notice checks it: check title and body here first.
+    form = Form(data)
+    kind = form.str("kind", choices=("reminder", "rectification"))
+    title = form.str("title", max_length=TITLE_MAX)
+    body = form.str("body", required=False, max_length=BODY_MAX)
+    form.done()
     campaign = db.session.scalar(
-        select(Campaign).where(
-            Campaign.region_code == region_code, Campaign.kind == data["kind"], Campaign.title == title
-        )
+        select(Campaign).where(Campaign.region_code == region_code, Campaign.kind == kind, Campaign.title == title)
     )
     if campaign is None:
-        campaign = Campaign(
-            region_code=region_code, kind=data["kind"], title=title, body=data.get("body"), created_by_id=officer.id
-        )
+        campaign = Campaign(region_code=region_code, kind=kind, title=title, body=body, created_by_id=officer.id)
         db.session.add(campaign)
         db.session.flush()
     reached = set(db.session.scalars(select(CampaignResult.house_id).where(CampaignResult.campaign_id == campaign.id)))

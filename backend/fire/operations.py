@@ -197,7 +197,11 @@ def submit_rectification(landlord, notice: FireNotice, data: dict) -> FireNotice
         raise Conflict("error.notice_not_awaiting_evidence", code="notice_not_awaiting_evidence")
     answers = data.get("items")
     open_items = {i.id: i for i in notice.items if i.status == "open"}
-    if not isinstance(answers, list) or {a.get("item_id") for a in answers if isinstance(a, dict)} != set(open_items):
+    if (
+        not isinstance(answers, list)
+        or not all(isinstance(a, dict) and type(a.get("item_id")) is int for a in answers)  # nothing unhashable
+        or {a["item_id"] for a in answers} != set(open_items)
+    ):
         raise ValidationError(fields={"items": "error.evidence_for_every_item"})
     now = utcnow()
     for answer in answers:
@@ -206,7 +210,7 @@ def submit_rectification(landlord, notice: FireNotice, data: dict) -> FireNotice
         photos = answer.get("photos") or []
         if not isinstance(note, str) or not note.strip() or len(note) > 1000:
             raise ValidationError(fields={"items": "error.evidence_note"})
-        if not isinstance(photos, list) or not photos or not all(isinstance(p, int) for p in photos):
+        if not isinstance(photos, list) or not photos or not all(type(p) is int and 0 < p < 2**31 for p in photos):
             raise ValidationError(fields={"items": "error.evidence_photos"})
         _attach(landlord, photos, item.id)
         item.note, item.status, item.submitted_at = note.strip(), "submitted", now
@@ -241,7 +245,8 @@ def reinspect(officer, notice: FireNotice, data: dict, today: date | None = None
     pending = {i.id: i for i in notice.items if i.status in ("submitted", "open")}
     if (
         not isinstance(results, dict)
-        or {int(k) for k in results if str(k).isdigit()} != set(pending)
+        or not all(str(k).isascii() and str(k).isdigit() for k in results)  # "²" is a digit to isdigit, not to int
+        or {int(k) for k in results} != set(pending)
         or not all(v in ("passed", "failed") for v in results.values())
     ):
         raise ValidationError(fields={"results": "error.result_for_every_item"})

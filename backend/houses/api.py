@@ -155,7 +155,7 @@ def _near() -> tuple[float, float] | None:
         lon, lat = (float(v) for v in raw.split(","))
     except ValueError:
         raise ValidationError(fields={"near": "error.not_number"}) from None
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # nan fails these too
         raise ValidationError(fields={"near": "error.out_of_range"})
     return lon, lat
 
@@ -294,4 +294,6 @@ def _before() -> datetime | None:
         at = datetime.fromisoformat(raw)
     except ValueError:
         raise ValidationError(fields={"before": "error.not_date"}) from None
+    if not 2000 <= at.year <= 2999:  # year 1 with an offset would overflow on the way to UTC
+        raise ValidationError(fields={"before": "error.out_of_range"})
     return at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -16,11 +16,12 @@ from backend.notify.models import InboxMessage, PushSubscription
 from backend.types import utcnow
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
+ENDPOINT_MAX = 1000  # a push service URL (PushSubscription.endpoint)
 
 
 def _endpoint(value) -> str:
     """The subscription's push-service URL: https (plain http to this machine only in tests or when allowed)."""
-    if not isinstance(value, str) or not value or len(value) > 1000:
+    if not isinstance(value, str) or not value or len(value) > ENDPOINT_MAX:
         raise ValidationError(fields={"endpoint": "error.push_endpoint_invalid"})
     try:
         parts = urlsplit(value)
@@ -117,7 +118,7 @@ def push_subscribe():
 def push_unsubscribe():
     data = json_body()
     endpoint = data.get("endpoint")
-    if not isinstance(endpoint, str) or not endpoint:
+    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > ENDPOINT_MAX:
         raise ValidationError(fields={"endpoint": "error.push_endpoint_invalid"})
     deleted = db.session.execute(
         delete(PushSubscription).where(

@@ -21,6 +21,10 @@ HAN_NAME = re.compile(rf"[{HAN}]+(?:{MIDDLE_DOT}[{HAN}]+)*")
 LATIN_NAME = re.compile(rf"[{LATIN}]+(?:[ '\-][{LATIN}]+)*")
 
 
+# Longer than any valid value by far: a longer text is refused before a regex or a checksum looks at it.
+TEXT_MAX = 100
+
+
 class PersonDataError(Exception):
     """A personal-data field failed validation; reason is a translation key."""
 
@@ -30,9 +34,20 @@ class PersonDataError(Exception):
         self.reason = reason
 
 
+def _text(field: str, value) -> str:
+    """The raw field as text: None is empty, anything but a string (a number, a list, an object) is refused."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise PersonDataError(field, "error.not_string")
+    if len(value) > TEXT_MAX:
+        raise PersonDataError(field, "error.too_long")
+    return value
+
+
 def check_id_number(text: str | None) -> str:
     """Return the normalised 18-character resident ID number or raise PersonDataError."""
-    number = (text or "").strip().upper()
+    number = _text("id_number", text).strip().upper()
     if not ID_FORMAT.fullmatch(number):
         raise PersonDataError("id_number", "error.id_number_format")
     try:
@@ -65,7 +80,7 @@ def birth_date(id_number: str) -> date:
 
 def check_phone(text: str | None) -> str:
     """Return a mainland mobile number as 11 digits or raise PersonDataError."""
-    digits = PHONE_SEPARATORS.sub("", text or "")
+    digits = PHONE_SEPARATORS.sub("", _text("phone", text))
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("86") and len(digits) == 13:
@@ -77,7 +92,7 @@ def check_phone(text: str | None) -> str:
 
 def check_name(text: str | None) -> str:
     """Return a normalised Chinese or Latin-script name or raise PersonDataError."""
-    name = " ".join((text or "").split())
+    name = " ".join(_text("name", text).split())
     if HAN_CHAR.search(name):
         # Chinese names carry no spaces; a stray one is a typing slip, not part of the name.
         name = name.replace(" ", "").translate(DOT_VARIANTS)

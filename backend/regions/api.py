@@ -68,7 +68,7 @@ def region_detail(code):
     roles=STAFF_ROLES,
     params=[("lon", "number", True, "Longitude (WGS84)"), ("lat", "number", True, "Latitude (WGS84)")],
     response="GridAt",
-    errors=(400,),
+    errors=(400, 404),
 )
 def grid_at():
     lon, lat = float_arg("lon"), float_arg("lat")
