@@ -19,6 +19,7 @@ from backend.tenancy.models import Person, Tenancy
 from tests.conftest import Auth
 
 ROUNDS = 5
+ADDRESSES = ("A1-1", "A1-2", "A1-3", "A1-4", "A2-1")  # one a round: a house still let blocks its unit
 WIDTH = 6
 
 
@@ -142,3 +143,33 @@ def test_an_impostor_at_the_holders_door_gets_an_ordinary_answer(app, houses, ma
     assert keep.status_code == 409 and keep.get_json()["error"]["code"] == "already_checked_in"
     refuse = police.post(f"/api/v1/tenancies/{body['id']}/resolve", json={"outcome": "refuse", "reason": "冒用身份"})
     assert refuse.status_code == 200, refuse.get_json()
+
+
+def test_parallel_withdrawals_and_a_check_in_withdraw_once_or_not_at_all(app, houses, make_user):
+    """Withdrawal checks the house is empty under its row lock: a check-in racing it either gets in first (the
+    withdrawal answers 409 house_occupied) or meets a withdrawn house; the house is withdrawn at most once."""
+    for round_ in range(ROUNDS):
+        landlord_name, tenant_name = f"landlord-w{round_}", f"tenant-w{round_}"
+        make_user("landlord", username=landlord_name)
+        make_user("tenant", username=tenant_name)
+        house_id = houses.add(ADDRESSES[round_], landlord=landlord_name, max_occupants=3)
+        token = houses.plate(house_id)[0]
+        landlords, (tenant,) = _clients(app, landlord_name, WIDTH - 1), _clients(app, tenant_name, 1)
+        body = {**person(700 + round_), "move_in": str(date.today())}
+        withdraw, check_in = f"/api/v1/houses/{house_id}/withdraw", f"/api/v1/doorplates/{token}/check-in"
+        calls = [lambda a=a, u=withdraw: a.post(u) for a in landlords]
+        calls.append(lambda t=tenant, u=check_in, b=body: t.post(u, json=b))
+        *withdrawals, check_in = _parallel(calls)
+        codes = [r.status_code for r in withdrawals]
+        assert all(r.status_code != 500 for r in (*withdrawals, check_in))
+        withdrawn = _count(app, "house.withdraw", house_id=house_id)
+        with app.app_context():
+            house = db.session.get(House, house_id)
+            if check_in.status_code == 201:
+                assert withdrawn == 0 and codes == [409] * len(codes) and house.status == "active"
+            else:
+                assert withdrawn == 1 and codes.count(200) == 1 and house.status == "withdrawn"
+                assert (
+                    db.session.scalar(select(func.count()).select_from(Tenancy).where(Tenancy.house_id == house_id))
+                    == 0
+                )
