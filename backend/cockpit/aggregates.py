@@ -6,7 +6,7 @@ rows. The counts are those of the last refresh (`as_of` in the summary), not of 
 
 - `cockpit_house_stats`: per (scope code, status, colour) of the houses there: houses, active tenants, plates
   by state, fire notices open / overdue / closed, overdue obligations.
-- `cockpit_task_stats`: open verification tasks per task scope code.
+- `cockpit_task_stats`: the verification backlog (tasks open or in review) per task scope code.
 - `cockpit_daily_stats`: per (region prefix, local day, flow): the events of backend/cockpit/flows.py
   (check-ins and -outs, plates printed and revoked, declarations, verifications, notices, scans, the moves of
   the stocks) before the refresh's cut-off; the summary's period counts and the trends add the events since the
@@ -33,7 +33,7 @@ from backend.obligations.models import Obligation
 from backend.overdue import notice_overdue, obligation_overdue
 from backend.tenancy.models import Tenancy
 from backend.types import UTCDateTime, utcnow
-from backend.verification.models import VerificationTask
+from backend.verification.models import UNVERIFIED, VerificationTask
 
 DAILY_KINDS = KINDS
 PLATE_STATES = ("pending", "active", "revoked")
@@ -255,7 +255,7 @@ def refresh(full: bool = True) -> dict:
     db.session.execute(insert(HouseStats).from_select(cols, _house_stats_select()))
     open_tasks = (
         select(VerificationTask.scope_code, func.count())
-        .where(VerificationTask.state == "open")
+        .where(VerificationTask.state.in_(UNVERIFIED))
         .group_by(VerificationTask.scope_code)
     )
     db.session.execute(insert(TaskStats).from_select(["scope_code", "backlog"], open_tasks))

@@ -27,7 +27,7 @@ from backend.i18n import t
 from backend.obligations.models import Obligation
 from backend.tenancy.models import Tenancy
 from backend.types import UTCDateTime
-from backend.verification.models import Verification, VerificationTask
+from backend.verification.models import UNVERIFIED, Verification, VerificationTask
 
 KINDS = (
     "over_capacity",
@@ -115,7 +115,7 @@ def _unverified(rule, prefix=""):
     days = setting("COCKPIT_UNVERIFIED_DAYS")
     query = select(House.id, literal("declared_not_verified"), VerificationTask.created_at, literal(days))
     query = query.join(VerificationTask, VerificationTask.house_id == House.id).where(
-        VerificationTask.state == "open", VerificationTask.created_at < rule.days_ago(days)
+        VerificationTask.state.in_(UNVERIFIED), VerificationTask.created_at < rule.days_ago(days)
     )
     return query, ("declared_at", "days")
 

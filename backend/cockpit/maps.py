@@ -24,7 +24,7 @@ from backend.obligations.models import Obligation
 from backend.overdue import obligation_overdue
 from backend.regions.models import CODE_LENGTH, Region
 from backend.tenancy.models import Tenancy
-from backend.verification.models import VerificationTask
+from backend.verification.models import UNVERIFIED, VerificationTask
 
 HEAT_MEASURES = ("houses", "tenants")
 GRID_MEASURES = ("houses", "tenants", "red", "yellow", "backlog", "notices_open", "obligations_overdue")
@@ -101,7 +101,7 @@ def _per_grid(measure: str, prefix: str) -> dict[str, int]:
     elif measure == "backlog":
         grid = func.substr(VerificationTask.scope_code, 1, CODE_LENGTH["grid"])
         in_region = _within(VerificationTask.scope_code, prefix)
-        query = select(grid, func.count()).select_from(VerificationTask).where(VerificationTask.state == "open")
+        query = select(grid, func.count()).select_from(VerificationTask).where(VerificationTask.state.in_(UNVERIFIED))
     elif measure == "notices_open":
         query = select(grid, func.count()).select_from(FireNotice).join(House, FireNotice.house_id == House.id)
         query = query.where(FireNotice.status.in_(OPEN))

@@ -16,6 +16,7 @@ from backend.doorplates.models import Doorplate, DoorplateRevocation, Scan
 from backend.errors import Conflict, ValidationError
 from backend.extensions import db
 from backend.geo.sql import point
+from backend.locks import lock
 from backend.types import utcnow
 
 
@@ -33,7 +34,7 @@ def issue_doorplate(house, actor=None) -> Doorplate:
 
 def activate(plate: Doorplate, actor=None) -> None:
     """Verified on site: the plate goes live."""
-    if plate.state == "revoked":
+    if lock(plate, "state").state == "revoked":
         raise Conflict("error.doorplate_revoked")
     plate.state, plate.activated_at = "active", utcnow()
     db.session.flush()
@@ -45,7 +46,7 @@ def revoke(plate: Doorplate, reason: str, actor=None, note: str | None = None) -
     moved or withdrawn: the plate is revoked for good."""
     if reason not in ("lost", "damaged", "moved", "withdrawn", "other"):
         raise ValidationError(fields={"reason": "error.doorplate_reason"})
-    if plate.state == "revoked":
+    if lock(plate, "state").state == "revoked":
         raise Conflict("error.doorplate_revoked")
     if plate.version >= tokens.MAX_VERSION:
         raise Conflict("error.doorplate_versions_used")

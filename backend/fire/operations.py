@@ -25,6 +25,7 @@ from backend.extensions import db
 from backend.fire.models import KINDS, OPEN, FireNotice, NoticeItem
 from backend.forms import Form
 from backend.houses.models import House
+from backend.locks import lock
 from backend.notify.outbox import notify
 from backend.overdue import day_of, effective_notice_status, notice_overdue
 from backend.tenancy.operations import end_for_closed_house
@@ -60,17 +61,7 @@ def own_notice(landlord, notice_id: int) -> FireNotice:
 
 def _lock(notice: FireNotice) -> FireNotice:
     """Re-read the notice under its row lock (PostgreSQL: SELECT … FOR UPDATE) before deciding from its status."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        # No row locks in SQLite: a no-op UPDATE takes the database's write lock first, so no other writer can
-        # move the row between this read and our write (the one writer waits for the other's commit).
-        db.session.execute(
-            update(FireNotice)
-            .where(FireNotice.id == notice.id)
-            .values(status=FireNotice.status)
-            .execution_options(synchronize_session=False)
-        )
-    db.session.refresh(notice, with_for_update=True)
-    return notice
+    return lock(notice)
 
 
 def _tell(house: House, notice: FireNotice, event: str, title: str, body: str) -> None:
@@ -300,7 +291,7 @@ def escalate(officer, notice: FireNotice, data: dict) -> dict:
         if not isinstance(data["penalty"], dict):
             raise ValidationError(fields={"penalty": "error.penalty_shape"})
         penalty = issue_notice(officer, house, {**data["penalty"], "kind": "penalty"})
-    if action:
+    if action and lock(house).status != ("suspended" if action == "suspend" else "closed"):
         set_house_status(officer, house, "suspended" if action == "suspend" else "closed", reason=f"notice {notice.id}")
     if penalty is None and action is None:
         raise ValidationError(fields={"house_action": "error.escalation_empty"})
@@ -309,8 +300,13 @@ def escalate(officer, notice: FireNotice, data: dict) -> dict:
     return {"penalty": penalty, "house": house}
 
 
+FROM = {"suspended": ("active",), "closed": ("active", "suspended")}
+
+
 def set_house_status(officer, house: House, status: str, reason: str) -> None:
-    """Suspend or close (取缔: the plate page turns red, check-ins are refused) or reopen a house."""
+    """Suspend or close (取缔: the plate page turns red, check-ins are refused) or reopen a house. The house's row
+    lock is taken before its status is read, so of parallel suspend / close / reopen exactly one moves it."""
+    lock(house)
     if status == "active":
         still_open = db.session.scalar(
             select(FireNotice.id).where(
@@ -323,7 +319,7 @@ def set_house_status(officer, house: House, status: str, reason: str) -> None:
             raise Conflict("error.house_not_closed", code="house_not_closed")
         if still_open is not None:
             raise Conflict("error.reopen_needs_reinspection", code="reopen_needs_reinspection")
-    elif house.status not in ("active", "suspended"):
+    elif house.status not in FROM[status]:  # each a transition: of a burst of the same change, one moves it
         raise Conflict("error.house_not_live")
     before, house.status = house.status, status
     db.session.flush()
@@ -344,7 +340,7 @@ def reopen_house(officer, house: House, reason: str) -> None:
         )
         return db.session.scalar(query.order_by(FireNotice.id).limit(1))
 
-    if house.status in ("suspended", "closed"):
+    if lock(house).status in ("suspended", "closed"):
         if still_open("rectification") is not None:
             raise Conflict("error.reopen_needs_reinspection", code="reopen_needs_reinspection")
         penalty = still_open("penalty")

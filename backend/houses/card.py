@@ -10,6 +10,7 @@ from datetime import UTC
 
 from sqlalchemy import select
 
+from backend.audit import AuditEvent
 from backend.doorplates.lookup import PlateView, load_plate
 from backend.doorplates.models import Doorplate, ScanCount
 from backend.extensions import db
@@ -17,7 +18,7 @@ from backend.houses.models import House
 from backend.obligations.models import Obligation
 from backend.overdue import obligation_state
 from backend.people.validate import mask_name, mask_phone
-from backend.people.vault import masked, vault
+from backend.people.vault import masked, read_events, vault
 from backend.tenancy.models import OCCUPYING, Person, Tenancy
 
 PENDING = ("open", "overdue")
@@ -33,6 +34,11 @@ def presented_masked(name_enc: str | None, phone_enc: str | None) -> dict | None
         return None
     v = vault()
     return {"name": mask_name(v.decrypt(name_enc, "name")), "phone": mask_phone(v.decrypt(phone_enc, "phone"))}
+
+
+def presented_ids(tenants) -> list[int]:
+    """The tenancies (of `assemble`'s tenants) whose presented name and phone the card shows: each read audited."""
+    return [t[0] for t in tenants if t[6] is not None]
 
 
 def why(house_id: int) -> str:
@@ -125,5 +131,8 @@ def house_card(house: House, actor, view: PlateView | None = None) -> dict:
         )
         for t, p in rows
     ]
-    people = masked([p for *_, p in tenants], actor, why=why(house.id), house_id=house.id, region_code=house.scope_code)
+    columns = {"house_id": house.id, "region_code": house.scope_code}
+    people = masked([p for *_, p in tenants], actor, why=why(house.id), **columns)
+    shown = read_events(presented_ids(tenants), actor, why(house.id), target_type="tenancies", **columns)
+    db.session.add_all(AuditEvent(**event) for event in shown)
     return assemble(view, details, [(i, k, _iso(d), s) for i, k, d, s in pending], scans, tenants, people)

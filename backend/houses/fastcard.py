@@ -143,7 +143,10 @@ def house_card(entry: Entry, actor) -> Response:
     (fastscan.audit_read). The rest of the card is encoded once per entry: only the count is new."""
     if entry.people:
         columns = {"house_id": entry.house_id, "region_code": entry.view.scope_code}
-        for event in read_events(entry.people, actor, card.why(entry.house_id), **columns):
+        events = read_events(entry.people, actor, card.why(entry.house_id), **columns)
+        shown = card.presented_ids(entry.tenants)
+        events += read_events(shown, actor, card.why(entry.house_id), target_type="tenancies", **columns)
+        for event in events:
             fastscan.audit_read({**event, "at": utcnow()}, AUDIT_SQL)
     entry.scans[0] += 1
     if entry.body is None:

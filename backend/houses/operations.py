@@ -10,6 +10,7 @@ from backend.extensions import db
 from backend.forms import Form
 from backend.houses.checklists import check_answers
 from backend.houses.models import LIVE, RENT_TYPES, House
+from backend.locks import lock
 from backend.uploads.models import Photo
 from backend.verification.models import VerificationTask
 
@@ -95,7 +96,7 @@ def withdraw_house(landlord, house: House) -> None:
 
     if house.landlord_id != landlord.id:
         raise Forbidden()
-    if house.occupants:
+    if lock(house).occupants:
         raise Conflict("error.house_occupied", code="house_occupied")
     if house.status in ("withdrawn", "rejected"):
         raise Conflict("error.house_not_live")

@@ -60,14 +60,26 @@ def mask(people) -> dict[int, dict]:
     return out
 
 
-def read_events(person_ids, actor, why: str, **columns) -> list[dict]:
-    """The audit events of a masked read, one per person: who read whose data and why (audit.values).
-    columns: house_id, region_code (the same for every person read)."""
+# What a masked read read: the person's stored fields, or what a conflicting check-in presented (on the tenancy).
+READS = {"people": "person.read", "tenancies": "tenancy.presented_read"}
+
+
+def read_events(ids, actor, why: str, target_type: str = "people", **columns) -> list[dict]:
+    """The audit events of a masked read, one per person (or per tenancy whose presented name and phone were shown,
+    target_type "tenancies"): who read whose data and why (audit.values).
+    columns: house_id, region_code (the same for every row read)."""
     return [
         audit.values(
-            "person.read", actor=actor, target_type="people", target_id=i, person_id=i, masked=True, why=why, **columns
+            READS[target_type],
+            actor=actor,
+            target_type=target_type,
+            target_id=i,
+            person_id=i if target_type == "people" else None,
+            masked=True,
+            why=why,
+            **columns,
         )
-        for i in person_ids
+        for i in ids
     ]
 
 

@@ -14,7 +14,7 @@ from backend.forms import Form
 from backend.houses.card import presented_masked
 from backend.houses.models import House
 from backend.people.validate import mask_id, mask_name, mask_phone
-from backend.people.vault import masked, open_person
+from backend.people.vault import masked, open_person, read_events
 from backend.tenancy.models import OCCUPYING, Person, Tenancy
 from backend.tenancy.operations import check_in, check_out, decide, get_tenancy, presented, resolve_conflict
 
@@ -42,6 +42,12 @@ def people_shown(pairs, why: str) -> dict[int, dict]:
     own = current_user.role == "tenant"
     typed = {t.id for t, _ in pairs if own and t.presented_name_enc is not None}
     stored = masked([p for t, p in pairs if t.id not in typed], current_user, why=why)
+    if not own:  # a landlord or staff sees what a conflicting check-in presented (tenancy_json): each read audited
+        for t, _ in pairs:
+            if t.presented_name_enc is not None:
+                columns = {"house_id": t.house_id, "region_code": t.house.scope_code}
+                shown = read_events([t.id], current_user, why, target_type="tenancies", **columns)
+                db.session.add_all(audit.AuditEvent(**event) for event in shown)
     out = {}
     for t, p in pairs:
         if t.id in typed:

@@ -33,6 +33,9 @@ class Person(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+OCCUPYING_UNIQUE = "status IN ('pending', 'active') AND (conflict IS NULL OR conflict <> 'open')"
+
+
 class Tenancy(db.Model):
     """A person living in a house: pending (scanned in) → active (landlord confirmed) → ended | refused.
 
@@ -43,14 +46,15 @@ class Tenancy(db.Model):
     __tablename__ = "tenancies"
     __table_args__ = (
         CheckConstraint(f"status IN ({', '.join(repr(s) for s in TENANCY_STATES)})", name="status"),
-        # One occupying tenancy per person and house: a double tap is not two tenants.
+        # One occupying tenancy per person and house: a double tap is not two tenants. An open conflict stands
+        # outside it (an impostor's check-in at the holder's house answers as any other: pending, flagged).
         Index(
             "uq_tenancies_occupying",
             "house_id",
             "person_id",
             unique=True,
-            postgresql_where=text("status IN ('pending', 'active')"),
-            sqlite_where=text("status IN ('pending', 'active')"),
+            postgresql_where=text(OCCUPYING_UNIQUE),
+            sqlite_where=text(OCCUPYING_UNIQUE),
         ),
     )
 

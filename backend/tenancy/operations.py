@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from backend import audit
 from backend.auth.scope import require_in_scope
@@ -105,11 +106,18 @@ def _move(tenancy: Tenancy, allowed, *conds, **values) -> bool:
 def _person_for(tenant, name: str, id_number: str, phone: str) -> tuple[Person, bool]:
     """(the person of the ID number, whether this check-in conflicts with the stored record). A new ID number makes
     a person held by the caller; the holder's own check-in re-seals their record; anyone else's changes nothing."""
-    person = db.session.scalar(select(Person).where(Person.id_number_index == id_index(id_number)))
+    index = id_index(id_number)
+    person = db.session.scalar(select(Person).where(Person.id_number_index == index))
     if person is None:
         person = Person(user_id=tenant.id)
-        db.session.add(person)
-    elif person.user_id != tenant.id:
+        seal(person, name, id_number, phone)
+        try:  # someone else may be inserting the same new ID number right now: the unique index decides
+            with db.session.begin_nested():
+                db.session.add(person)
+            return person, False
+        except IntegrityError:
+            person = db.session.scalar(select(Person).where(Person.id_number_index == index))
+    if person.user_id != tenant.id:
         stored = open_person(person)
         return person, (stored["name"], stored["phone"]) != (name, phone)
     seal(person, name, id_number, phone)
@@ -136,7 +144,9 @@ def check_in(tenant, token: str, data: dict) -> Tenancy:
     occupying = db.session.scalars(
         select(Tenancy).where(Tenancy.person_id == person.id, Tenancy.status.in_(OCCUPYING))
     ).all()
-    if any(t.house_id == house.id for t in occupying):
+    # A conflicting check-in answers as any other (pending, flagged for staff): a 409 here would tell an impostor
+    # that the holder of the ID number lives at this door.
+    if not conflict and any(t.house_id == house.id for t in occupying):
         raise Conflict("error.already_checked_in", code="already_checked_in")
     tenancy = Tenancy(
         house_id=house.id,
@@ -245,6 +255,8 @@ def resolve_conflict(staff, tenancy: Tenancy, data: dict) -> Tenancy:
     values = {"conflict": RESOLUTIONS[outcome]}
     if outcome == "refuse":
         values.update(status="refused", decided_at=utcnow())
+    if outcome != "refuse" and _occupied_by_person(tenancy):  # the holder lives there: only refusing makes sense
+        raise Conflict("error.already_checked_in", code="already_checked_in")
     if not _move(tenancy, ("pending",), Tenancy.conflict == "open", **values):
         raise Conflict("error.conflict_resolved", code="conflict_resolved")
     if outcome == "correct":
@@ -263,6 +275,18 @@ def resolve_conflict(staff, tenancy: Tenancy, data: dict) -> Tenancy:
         person_id=tenancy.person_id,
     )
     return tenancy
+
+
+def _occupied_by_person(tenancy: Tenancy) -> bool:
+    """Another occupying, unconflicted tenancy of the same person in the same house (the unique index's rows)."""
+    other = select(Tenancy.id).where(
+        Tenancy.house_id == tenancy.house_id,
+        Tenancy.person_id == tenancy.person_id,
+        Tenancy.id != tenancy.id,
+        Tenancy.status.in_(OCCUPYING),
+        or_(Tenancy.conflict.is_(None), Tenancy.conflict != "open"),
+    )
+    return db.session.scalar(other.limit(1)) is not None
 
 
 def end_for_closed_house(officer, house: House) -> int:

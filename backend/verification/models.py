@@ -16,6 +16,8 @@ WORKER_OUTCOMES = ("approved", "rejected", "needs_fix")
 OUTCOMES = (*WORKER_OUTCOMES, "needs_review")
 # review: an approval waiting for the township supervisor (approve -> done, send back -> open).
 TASK_STATES = ("open", "review", "done", "cancelled")
+# The verification backlog: houses not yet verified, a visit still to make or waiting for the supervisor.
+UNVERIFIED = ("open", "review")
 REVIEW_DECISIONS = ("approved", "sent_back")
 FAR_M = 100  # a fix further than this from the address point is flagged
 

@@ -179,7 +179,14 @@ def _settle(worker, house: House, outcome: str) -> None:
     else:
         from backend.doorplates.operations import revoke
 
-        house.status = "rejected"
+        rejected = db.session.execute(
+            update(House)
+            .where(House.id == house.id, House.status == "declared")
+            .values(status="rejected")
+            .execution_options(synchronize_session="fetch")
+        ).rowcount
+        if rejected != 1:
+            raise Conflict("error.house_not_live")
         revoke(plate, "withdrawn", actor=worker)
 
 
