@@ -1,6 +1,8 @@
 """Shared pieces of the rental-loop tests: valid people, a JPEG, the checklists answered."""
 
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from PIL import Image
 from stdnum.cn import ric
@@ -41,3 +43,32 @@ def declaration(address_code="A1-1", **extra) -> dict:
         "fire_self_check": answers("fire_self_check"),
         **extra,
     }
+
+
+def at_once(n, fn) -> list:
+    """fn(0) … fn(n-1) in n threads released together by a barrier: the requests race for real."""
+    barrier = threading.Barrier(n)
+
+    def run(i):
+        barrier.wait()
+        return fn(i)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(run, range(n)))
+
+
+def all_at_once(calls) -> list:
+    """Each of calls (no arguments) at the same moment; their answers in order."""
+    return at_once(len(calls), lambda i: calls[i]())
+
+
+def signed_in(app, username, n) -> list:
+    """n separate clients signed in as username (each its own session, as n phones would be)."""
+    from tests.conftest import Auth
+
+    out = []
+    for _ in range(n):
+        auth = Auth(app.test_client())
+        assert auth.login(username).status_code == 200
+        out.append(auth)
+    return out

@@ -5,42 +5,19 @@ Meaningful on PostGIS (TEST_DATABASE_URL), where the requests of a burst really 
 its own client, session and connection; on SQLite the single writer serialises them and the same assertions hold.
 """
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-from loop_helpers import person
+from loop_helpers import all_at_once, person, signed_in
 from sqlalchemy import func, select
 
 from backend.audit import AuditEvent
 from backend.extensions import db
 from backend.houses.models import House
 from backend.tenancy.models import Person, Tenancy
-from tests.conftest import Auth
 
 ROUNDS = 5
 ADDRESSES = ("A1-1", "A1-2", "A1-3", "A1-4", "A2-1")  # one a round: a house still let blocks its unit
 WIDTH = 6
-
-
-def _parallel(calls):
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait()
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
-
-
-def _clients(app, username, n):
-    out = []
-    for _ in range(n):
-        auth = Auth(app.test_client())
-        assert auth.login(username).status_code == 200
-        out.append(auth)
-    return out
 
 
 def _count(app, action, **where):
@@ -57,9 +34,9 @@ def test_parallel_suspend_close_reopen_bursts_move_the_house_once_each(app, hous
     make_user("fire_officer", "330326100", username="officer-burst")
     house_id = houses.add("A1-1", landlord="landlord-burst", max_occupants=3)
     token = houses.plate(house_id)[0]
-    officers = _clients(app, "officer-burst", WIDTH)
-    (tenant,) = _clients(app, "tenant-burst", 1)
-    (landlord,) = _clients(app, "landlord-burst", 1)
+    officers = signed_in(app, "officer-burst", WIDTH)
+    (tenant,) = signed_in(app, "tenant-burst", 1)
+    (landlord,) = signed_in(app, "landlord-burst", 1)
     url = f"/api/v1/houses/{house_id}/status"
     closed_before = 0
     for round_ in range(ROUNDS):
@@ -76,7 +53,7 @@ def test_parallel_suspend_close_reopen_bursts_move_the_house_once_each(app, hous
         ):
             before = _count(app, action)
             body = {"status": status, "reason": f"第{round_}轮并发"}
-            results = _parallel([lambda o=o, b=body: o.post(url, json=b) for o in officers])
+            results = all_at_once([lambda o=o, b=body: o.post(url, json=b) for o in officers])
             codes = sorted(r.status_code for r in results)
             assert codes == [200] + [409] * (WIDTH - 1), (round_, status, [r.get_json() for r in results])
             assert _count(app, action) == before + 1, (round_, status)
@@ -101,10 +78,10 @@ def test_two_new_people_with_one_id_number_check_in_at_once_without_a_500(app, h
         clients = []
         for i in range(2):
             make_user("tenant", username=f"tenant-{burst}-{i}")
-            clients.append(_clients(app, f"tenant-{burst}-{i}", 1)[0])
+            clients.append(signed_in(app, f"tenant-{burst}-{i}", 1)[0])
         same = person(500 + burst)
         bodies = [{**same, "move_in": str(date.today())}, {**same, "name": "钱七", "move_in": str(date.today())}]
-        results = _parallel(
+        results = all_at_once(
             [
                 lambda c=c, t=t, b=b: c.post(f"/api/v1/doorplates/{t}/check-in", json=b)
                 for c, t, b in zip(clients, tokens, bodies, strict=True)
@@ -122,7 +99,7 @@ def test_an_impostor_at_the_holders_door_gets_an_ordinary_answer(app, houses, ma
     make_user("landlord", username="landlord-door")
     house_id = houses.add("A1-1", landlord="landlord-door", max_occupants=4)
     token = houses.plate(house_id)[0]
-    (landlord,) = _clients(app, "landlord-door", 1)
+    (landlord,) = signed_in(app, "landlord-door", 1)
     holder, impostor, stranger = (login_as("tenant", username=u) for u in ("t-holder", "t-impostor", "t-stranger"))
     today = str(date.today())
     living = holder.post(f"/api/v1/doorplates/{token}/check-in", json={**person(1), "move_in": today}).get_json()
@@ -154,12 +131,12 @@ def test_parallel_withdrawals_and_a_check_in_withdraw_once_or_not_at_all(app, ho
         make_user("tenant", username=tenant_name)
         house_id = houses.add(ADDRESSES[round_], landlord=landlord_name, max_occupants=3)
         token = houses.plate(house_id)[0]
-        landlords, (tenant,) = _clients(app, landlord_name, WIDTH - 1), _clients(app, tenant_name, 1)
+        landlords, (tenant,) = signed_in(app, landlord_name, WIDTH - 1), signed_in(app, tenant_name, 1)
         body = {**person(700 + round_), "move_in": str(date.today())}
         withdraw, check_in = f"/api/v1/houses/{house_id}/withdraw", f"/api/v1/doorplates/{token}/check-in"
         calls = [lambda a=a, u=withdraw: a.post(u) for a in landlords]
         calls.append(lambda t=tenant, u=check_in, b=body: t.post(u, json=b))
-        *withdrawals, check_in = _parallel(calls)
+        *withdrawals, check_in = all_at_once(calls)
         codes = [r.status_code for r in withdrawals]
         assert all(r.status_code != 500 for r in (*withdrawals, check_in))
         withdrawn = _count(app, "house.withdraw", house_id=house_id)

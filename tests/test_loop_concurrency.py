@@ -4,11 +4,9 @@ Meaningful on PostGIS (TEST_DATABASE_URL), where requests really run in parallel
 serialises them and the same assertions hold.
 """
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-from loop_helpers import declaration, person
+from loop_helpers import at_once, declaration, person
 from sqlalchemy import func, select
 
 from backend.extensions import db
@@ -17,23 +15,12 @@ from backend.idempotency import IdempotencyKey
 from backend.tenancy.models import Tenancy
 
 
-def _parallel(n, fn):
-    barrier = threading.Barrier(n)
-
-    def run(i):
-        barrier.wait()
-        return fn(i)
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n)))
-
-
 def test_fifty_tenants_race_for_three_places_and_exactly_three_get_in(app, houses, login_as):
     capacity = 3
     token = houses.plate(houses.add("A1-1", max_occupants=capacity))[0]
     tenants = [login_as("tenant", username=f"tenant-{i:02d}") for i in range(50)]
     today = date.today().isoformat()
-    results = _parallel(
+    results = at_once(
         50, lambda i: tenants[i].post(f"/api/v1/doorplates/{token}/check-in", json={**person(i), "move_in": today})
     )
     statuses = sorted(r.status_code for r in results)
@@ -47,7 +34,7 @@ def test_fifty_tenants_race_for_three_places_and_exactly_three_get_in(app, house
 def test_the_same_write_five_times_at_once_makes_one_row(app, world, login_as):
     landlord = login_as("landlord")
     headers = {"X-CSRF-Token": landlord.csrf, "Idempotency-Key": "phone-7f3a-0001"}
-    results = _parallel(5, lambda _: landlord.client.post("/api/v1/houses", json=declaration(), headers=headers))
+    results = at_once(5, lambda _: landlord.client.post("/api/v1/houses", json=declaration(), headers=headers))
     assert [r.status_code for r in results] == [201] * 5, [r.get_json() for r in results]
     assert len({r.get_json()["id"] for r in results}) == 1
     assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in results) == 4
@@ -90,7 +77,7 @@ def test_five_retries_of_a_key_its_dead_worker_left_in_progress_act_once(app, wo
         )
         db.session.commit()
     monkeypatch.setattr(idempotency, "WAIT_SECONDS", 0.02)
-    results = _parallel(5, lambda _: landlord.client.post("/api/v1/houses", json=declaration(), headers=headers))
+    results = at_once(5, lambda _: landlord.client.post("/api/v1/houses", json=declaration(), headers=headers))
     assert {r.status_code for r in results} == {409}, [r.get_json() for r in results]
     assert {r.get_json()["error"]["code"] for r in results} == {"house_duplicate"}
     with app.app_context():

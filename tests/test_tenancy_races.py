@@ -4,41 +4,18 @@ Meaningful on PostGIS (TEST_DATABASE_URL), where the requests of a burst really 
 its own client, session and connection; on SQLite the single writer serialises them and the same assertions hold.
 """
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-from loop_helpers import person
+from loop_helpers import all_at_once, person, signed_in
 from sqlalchemy import func, select, text
 
 from backend.audit import AuditEvent
 from backend.extensions import db
 from backend.houses.models import House
 from backend.tenancy.models import OCCUPYING, ResidenceRegistration, Tenancy
-from tests.conftest import Auth
 
 BURSTS = 50
 CAPACITY = 2
-
-
-def _parallel(calls):
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait()
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
-
-
-def _clients(app, username, n):
-    out = []
-    for _ in range(n):
-        auth = Auth(app.test_client())
-        assert auth.login(username).status_code == 200
-        out.append(auth)
-    return out
 
 
 def _live(app, house_id):
@@ -55,7 +32,7 @@ def test_fifty_bursts_of_parallel_check_outs_confirms_and_refusals(app, houses, 
     make_user("tenant", username="tenant-race")
     house_id = houses.add("A1-1", landlord="landlord-race", max_occupants=CAPACITY)
     token = houses.plate(house_id)[0]
-    landlords, tenants = _clients(app, "landlord-race", 3), _clients(app, "tenant-race", 3)
+    landlords, tenants = signed_in(app, "landlord-race", 3), signed_in(app, "tenant-race", 3)
     stayer = tenants[0].post(f"/api/v1/doorplates/{token}/check-in", json={**person(999), "move_in": str(date.today())})
     landlords[0].post(f"/api/v1/tenancies/{stayer.get_json()['id']}/confirm")
     doubles, confirmed = [], 0
@@ -69,7 +46,7 @@ def test_fifty_bursts_of_parallel_check_outs_confirms_and_refusals(app, houses, 
         else:  # a pending one: three confirms and three refusals at once
             calls = [lambda a=a, t=tenancy: a.post(f"/api/v1/tenancies/{t}/confirm") for a in landlords]
             calls += [lambda a=a, t=tenancy: a.post(f"/api/v1/tenancies/{t}/refuse") for a in landlords]
-        results = _parallel(calls)
+        results = all_at_once(calls)
         codes = sorted(r.status_code for r in results)
         if codes != [200, 409, 409, 409, 409, 409]:
             doubles.append((burst, codes))
@@ -89,8 +66,8 @@ def test_fifty_bursts_of_parallel_check_outs_confirms_and_refusals(app, houses, 
         assert ends == confirmed and decisions == BURSTS + 1
 
     # Afterwards the count still holds the house at capacity: one more place, not three.
-    newcomers = [_clients(app, make_user("tenant", username=f"newcomer-{i}"), 1)[0] for i in range(4)]
-    results = _parallel(
+    newcomers = [signed_in(app, make_user("tenant", username=f"newcomer-{i}"), 1)[0] for i in range(4)]
+    results = all_at_once(
         [
             lambda i=i, a=a: a.post(
                 f"/api/v1/doorplates/{token}/check-in", json={**person(500 + i), "move_in": str(date.today())}

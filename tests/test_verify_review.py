@@ -1,11 +1,8 @@
 """Item 7 of issue #14: an approval far from the door (or with no GPS fix) goes to the township supervisor's review
 instead of activating the plate; approve activates, send back reopens the task; the cockpit shows the alert."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from loop_helpers import answers
+from loop_helpers import answers, at_once
 from sqlalchemy import select
 
 from backend.audit import AuditEvent
@@ -147,17 +144,6 @@ def test_the_cockpit_raises_a_far_verification_alert(app, pending, login_as):
     assert stored["alerts"][0]["text"] and "{" not in stored["alerts"][0]["text"]
 
 
-def _parallel(n, fn):
-    barrier = threading.Barrier(n)
-
-    def run(i):
-        barrier.wait()
-        return fn(i)
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n)))
-
-
 def declared_in_grid(houses):
     """Five declared houses in the grid (rooms of A1-1 and A1-2 declared one by one), for five bursts."""
     rooms = [houses.unit(c, room) for c, room in (("A1-1", "北间"), ("A1-2", "北间"), ("A1-1", "南间"))]
@@ -176,7 +162,7 @@ def test_parallel_visits_of_one_task_settle_it_once(app, houses, login_as):
     bodies = [visit(*DOOR), visit(*far), visit(*DOOR, outcome="rejected", reasons=["无人居住"])]
     for house in declared_in_grid(houses):
         url = f"/api/v1/tasks/{task_of(app, house)}/verify"
-        results = _parallel(6, lambda i, url=url: workers[i].post(url, json=bodies[i % 3]))
+        results = at_once(6, lambda i, url=url: workers[i].post(url, json=bodies[i % 3]))
         codes = sorted(r.status_code for r in results)
         with app.app_context():
             visits = db.session.scalars(select(Verification.outcome).where(Verification.house_id == house)).all()
@@ -191,7 +177,7 @@ def test_parallel_review_decisions_settle_the_task_once(app, houses, login_as):
         task = task_of(app, house)
         assert worker.post(f"/api/v1/tasks/{task}/verify", json=visit(None, None)).status_code == 201
         url = f"/api/v1/reviews/{task}"
-        results = _parallel(6, lambda i, url=url: supervisors[i].post(url, json=bodies[i % 2]))
+        results = at_once(6, lambda i, url=url: supervisors[i].post(url, json=bodies[i % 2]))
         assert sorted(r.status_code for r in results) == [200] + [409] * 5
         with app.app_context():
             decisions = db.session.scalars(

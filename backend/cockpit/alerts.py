@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import JSON, ForeignKey, Index, String, and_, case, delete, func, insert, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Mapped, aliased, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import FunctionElement
 
 from backend.addresses.models import Address
@@ -27,7 +27,7 @@ from backend.i18n import t
 from backend.obligations.models import Obligation
 from backend.tenancy.models import Tenancy
 from backend.types import UTCDateTime
-from backend.verification.models import UNVERIFIED, Verification, VerificationTask
+from backend.verification.models import UNVERIFIED, Verification, VerificationTask, latest_visit_id
 
 KINDS = (
     "over_capacity",
@@ -165,15 +165,7 @@ def _conflicts(rule, prefix=""):
 
 def _far_verification(rule, prefix=""):
     """Approvals waiting for the supervisor's review: made too far from the door or with no GPS fix (item 7)."""
-    other = aliased(Verification)
-    latest = (
-        select(other.id)
-        .where(other.task_id == VerificationTask.id)
-        .order_by(other.id.desc())
-        .limit(1)
-        .correlate(VerificationTask)
-        .scalar_subquery()
-    )
+    latest = latest_visit_id()
     reason = case((Verification.distance_m.is_(None), "verified_without_fix"), else_="verified_far")
     query = select(House.id, reason, Verification.distance_m, Verification.accuracy_m, Verification.at)
     query = query.join(VerificationTask, VerificationTask.house_id == House.id)

@@ -3,8 +3,8 @@
 from datetime import datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, String, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, String, select, text
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from backend.auth.models import User
 from backend.extensions import db
@@ -101,3 +101,16 @@ class VerificationReview(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decision: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str | None] = mapped_column(String(500))
+
+
+def latest_visit_id():
+    """The id of a task's latest visit, correlated to VerificationTask (the visit a review decides on)."""
+    other = aliased(Verification)
+    return (
+        select(other.id)
+        .where(other.task_id == VerificationTask.id)
+        .order_by(other.id.desc())
+        .limit(1)
+        .correlate(VerificationTask)
+        .scalar_subquery()
+    )

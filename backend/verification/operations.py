@@ -10,7 +10,6 @@ stands as it is: it activates nothing. Every task move is a compare-and-set on i
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.orm import aliased
 
 from backend import audit
 from backend.addresses.models import Address
@@ -27,7 +26,14 @@ from backend.houses.models import House
 from backend.houses.operations import attach_photos
 from backend.obligations.operations import start_monthly_confirmation
 from backend.types import utcnow
-from backend.verification.models import FAR_M, WORKER_OUTCOMES, Verification, VerificationReview, VerificationTask
+from backend.verification.models import (
+    FAR_M,
+    WORKER_OUTCOMES,
+    Verification,
+    VerificationReview,
+    VerificationTask,
+    latest_visit_id,
+)
 
 MAX_ACCURACY_M = 5000
 
@@ -195,15 +201,7 @@ def _settle(worker, house: House, outcome: str) -> None:
 
 def review_list(supervisor, limit=100):
     """(task, visit, house, address) waiting for review in the supervisor's scope, oldest first."""
-    other = aliased(Verification)
-    latest = (
-        select(other.id)
-        .where(other.task_id == VerificationTask.id)
-        .order_by(other.id.desc())
-        .limit(1)
-        .correlate(VerificationTask)
-        .scalar_subquery()
-    )
+    latest = latest_visit_id()
     query = (
         select(VerificationTask, Verification, House, Address)
         .select_from(VerificationTask)
