@@ -9,7 +9,7 @@ writer's later COPY (doorplates/scanlog.py).
 from datetime import datetime
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.extensions import db
@@ -86,7 +86,12 @@ def values(
 
 
 def record(action, **fields):
-    """Append one audit event to the current transaction; the caller commits."""
-    event = AuditEvent(**values(action, **fields))
+    """Append one audit event to the current transaction; the caller commits. An event about a house carries the
+    house's region when the caller gave none, so a supervisor reading the log of their scope sees it."""
+    row = values(action, **fields)
+    if row["region_code"] is None and row["house_id"] is not None:
+        houses = db.metadata.tables["houses"]
+        row["region_code"] = db.session.scalar(select(houses.c.scope_code).where(houses.c.id == row["house_id"]))
+    event = AuditEvent(**row)
     db.session.add(event)
     return event

@@ -59,13 +59,18 @@ def test_someone_elses_id_number_changes_nothing_and_is_a_conflict(app, houses, 
         assert conflicted.conflict == "open"
         assert "冒名" not in conflicted.presented_name_enc and "13900009999" not in conflicted.presented_phone_enc
 
-    # The landlord sees the conflict (masked both ways) and cannot confirm; refusing is allowed.
+    # The landlord sees the conflict and what was typed at the door (masked), never the ID holder's stored record
+    # nor that the holder lives elsewhere (another landlord's tenant); they cannot confirm, refusing is allowed.
     landlord = _login(app, "landlord-b")
     (listed,) = landlord.client.get("/api/v1/tenancies?status=pending").get_json()["tenancies"]
-    assert listed["conflict"] == "open" and listed["person"]["name"] == "李*"
+    assert listed["conflict"] == "open" and listed["person"]["name"] == "冒*"
+    assert listed["person"]["phone"] == "139****9999" and listed["duplicate_elsewhere"] is False
     assert listed["presented"] == {"name": "冒*", "phone": "139****9999"}
     (occupant,) = landlord.client.get(f"/api/v1/houses/{second_id}").get_json()["occupants"]
     assert occupant["conflict"] == "open" and occupant["presented"]["name"] == "冒*"
+    assert occupant["name"] == "冒*" and occupant["duplicate_elsewhere"] is False
+    for answer in (listed, occupant):
+        assert "李*" not in str(answer) and REAL["phone"][-4:] not in str(answer)
     confirm = landlord.post(f"/api/v1/tenancies/{listed['id']}/confirm")
     assert confirm.status_code == 409 and confirm.get_json()["error"]["code"] == "tenancy_conflict"
 

@@ -46,10 +46,12 @@ def why(house_id: int) -> str:
     return f"house {house_id} card"
 
 
-def assemble(view: PlateView, details: dict, obligations: list, scans_total: int, tenants: list, people) -> dict:
+def assemble(
+    view: PlateView, details: dict, obligations: list, scans_total: int, tenants: list, people, staff: bool = True
+) -> dict:
     """The card. obligations: (id, kind, due date ISO, state); tenants: (tenancy id, status, room, move-in ISO,
     counted elsewhere too, conflict, presented name and phone sealed, person with sealed fields), by tenancy id;
-    people: their masked fields by person id."""
+    people: their masked fields by person id; staff: the reader is staff (else the landlord, see _occupant)."""
     printed_at = details["printed_at"]
     return {
         "id": view.house_id,
@@ -71,25 +73,32 @@ def assemble(view: PlateView, details: dict, obligations: list, scans_total: int
             "short_code": view.short_code,
             "printed_at": _iso(printed_at and printed_at.astimezone(UTC)),
         },
-        "occupants": [
-            {
-                "tenancy_id": t,
-                "person_id": p.id,
-                "status": status,
-                "room": room,
-                "move_in": move_in,
-                "duplicate_elsewhere": duplicate,
-                "conflict": conflict,
-                "presented": presented_masked(name_enc, phone_enc),
-                **people[p.id],
-            }
-            for t, status, room, move_in, duplicate, conflict, name_enc, phone_enc, p in tenants
-        ],
+        "occupants": [_occupant(*tenant, people, staff) for tenant in tenants],
         "obligations": [{"id": i, "kind": k, "due_date": d, "state": s} for i, k, d, s in obligations],
         "notices": [
             {"kind": n.kind, "title": n.title, "deadline": _iso(n.deadline), "status": n.status} for n in view.notices
         ],
         "scans_total": scans_total,
+    }
+
+
+def _occupant(t, status, room, move_in, duplicate, conflict, name_enc, phone_enc, p, people, staff) -> dict:
+    """One occupant of the card. Staff see the stored person beside what a conflicting check-in presented; the
+    landlord sees only what was typed at their door, never the stored record of the ID number's holder (someone
+    else's tenant) nor that the holder lives elsewhere."""
+    shown = presented_masked(name_enc, phone_enc)
+    typed = shown if shown is not None and not staff else {}
+    return {
+        "tenancy_id": t,
+        "person_id": p.id,
+        "status": status,
+        "room": room,
+        "move_in": move_in,
+        "duplicate_elsewhere": duplicate and not typed,
+        "conflict": conflict,
+        "presented": shown,
+        **people[p.id],
+        **typed,
     }
 
 
@@ -135,4 +144,5 @@ def house_card(house: House, actor, view: PlateView | None = None) -> dict:
     people = masked([p for *_, p in tenants], actor, why=why(house.id), **columns)
     shown = read_events(presented_ids(tenants), actor, why(house.id), target_type="tenancies", **columns)
     db.session.add_all(AuditEvent(**event) for event in shown)
-    return assemble(view, details, [(i, k, _iso(d), s) for i, k, d, s in pending], scans, tenants, people)
+    pending = [(i, k, _iso(d), s) for i, k, d, s in pending]
+    return assemble(view, details, pending, scans, tenants, people, staff=actor.is_staff)

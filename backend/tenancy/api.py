@@ -7,6 +7,7 @@ from sqlalchemy import select
 from backend import audit
 from backend.addresses.models import Address
 from backend.api import json_body, route
+from backend.auth.models import STAFF_ROLES
 from backend.auth.scope import in_scope, require_in_scope
 from backend.errors import NotFound, ValidationError
 from backend.extensions import db
@@ -33,14 +34,17 @@ def tenancy_json(t: Tenancy, person: dict, address: str) -> dict:
     if current_user.role == "tenant":  # nothing about other houses or a stored record the tenant did not type
         return out
     conflict = {"conflict": t.conflict, "presented": presented_masked(t.presented_name_enc, t.presented_phone_enc)}
-    return {**out, "duplicate_elsewhere": t.duplicate_of_id is not None, **conflict}
+    # Where else the ID number's holder lives is not the business of the landlord of a conflicting check-in.
+    elsewhere = t.duplicate_of_id is not None and (t.presented_name_enc is None or current_user.role in STAFF_ROLES)
+    return {**out, "duplicate_elsewhere": elsewhere, **conflict}
 
 
 def people_shown(pairs, why: str) -> dict[int, dict]:
-    """tenancy id -> its person as the caller sees them, masked. A tenant sees what they presented on a conflicting
-    check-in, never the stored person; anyone else sees the stored person, the read audited."""
+    """tenancy id -> its person as the caller sees them, masked. The tenant and the landlord see what a conflicting
+    check-in presented, never the stored record of the ID number's holder; staff see the stored person, the read
+    audited."""
     own = current_user.role == "tenant"
-    typed = {t.id for t, _ in pairs if own and t.presented_name_enc is not None}
+    typed = {t.id for t, _ in pairs if current_user.role not in STAFF_ROLES and t.presented_name_enc is not None}
     stored = masked([p for t, p in pairs if t.id not in typed], current_user, why=why)
     if not own:  # a landlord or staff sees what a conflicting check-in presented (tenancy_json): each read audited
         for t, _ in pairs:
