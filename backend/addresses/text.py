@@ -69,6 +69,13 @@ def _search_text(parts_: list[str]) -> str:
     return SEP + SEP.join(map(normalise, parts_)) + SEP
 
 
+def contains_words(query: str, most: int = 8) -> list[str]:
+    """A typed filter as words the search text must contain, in any order: a number with its unit as a whole part
+    ('|12号|' is not inside '|112号|'), any other word anywhere. The first `most` words of the first 100 characters."""
+    words = normalise(query[:100]).split()
+    return [f"{SEP}{w}{SEP}" if _NUMBER_WITH_UNIT.match(w) else w for w in words[:most]]
+
+
 def query_terms(query: str) -> list[tuple[str, int]]:
     """(LIKE pattern, weight) pairs for a typed query, most specific first.
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import FunctionElement
 
 from backend.addresses.models import Address
-from backend.cockpit.flows import within as _within
+from backend.auth.scope import within as _within
 from backend.cockpit.lastvisit import HouseLastVisit
 from backend.doorplates.models import Doorplate, Scan
 from backend.extensions import db

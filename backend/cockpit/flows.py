@@ -25,6 +25,7 @@ from sqlalchemy import Date, Index, and_, func, literal, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
+from backend.auth.scope import within
 from backend.doorplates.models import Doorplate, DoorplateRevocation, Scan
 from backend.extensions import db
 from backend.fire.models import FireNotice
@@ -112,11 +113,6 @@ class Period:
 
     def covers(self, column):
         return and_(column >= self.since, column < self.until)
-
-
-def within(column, prefix: str):
-    # Codes are digits only (checked on import and looked up before we get here): no LIKE escaping needed.
-    return column.like(prefix + "%") if prefix else true()
 
 
 @dataclass(frozen=True)

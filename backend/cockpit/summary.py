@@ -8,8 +8,9 @@ durations of the tasks closed in the period (live), so both databases give the s
 
 from sqlalchemy import func, select
 
+from backend.auth.scope import within
 from backend.cockpit.aggregates import HouseStats, TaskStats, refreshed_at
-from backend.cockpit.flows import Period, totals, within
+from backend.cockpit.flows import Period, totals
 from backend.extensions import db
 from backend.houses.colour import COLOURS
 from backend.houses.models import STATUSES

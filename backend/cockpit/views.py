@@ -6,7 +6,6 @@ from flask_login import current_user
 from sqlalchemy import insert, select
 
 from backend import audit
-from backend.addresses.models import Address
 from backend.api import float_arg, int_arg, route
 from backend.auth.models import User
 from backend.auth.scope import in_scope, require_in_scope, scope_code
@@ -17,10 +16,10 @@ from backend.errors import NotFound, ValidationError
 from backend.extensions import db
 from backend.guards import ID_MAX
 from backend.houses.models import House
-from backend.people import validate
-from backend.people.vault import open_person
 from backend.regions.models import Region
-from backend.tenancy.models import Person, Tenancy
+from backend.tenancy import queries as tenancy_queries
+from backend.tenancy.models import Tenancy
+from backend.tenancy.queries import TENANT_COLUMNS
 from backend.types import utcnow
 
 REGION = ("region", "string", False, "a region code inside your scope; default: your scope's region")
@@ -256,7 +255,6 @@ def cockpit_visit_workers():
 
 
 REASON_MAX = 300  # a police reveal's reason, kept in the audit log
-TENANT_COLUMNS = ["tenancy_id", "house_id", "address", "unit_label", "room", "move_in", "name", "id_number", "phone"]
 
 
 def _reveal() -> str | None:
@@ -292,45 +290,15 @@ def _reveal() -> str | None:
 def cockpit_tenants():
     prefix, _ = region_arg()
     reason, fmt = _reveal(), export.wanted()
-    query = (
-        select(Tenancy, Person, House.unit_label, Address.full_text)
-        .join(Person, Tenancy.person_id == Person.id)
-        .join(House, Tenancy.house_id == House.id)
-        .join(Address, House.address_id == Address.id)
-        .where(Tenancy.status == "active", House.scope_code.like(prefix + "%"))
-        .order_by(Tenancy.id)
-    )
+    query = tenancy_queries.active_tenants(prefix)
     if not fmt:
         query = query.limit(int_arg("limit", 100, 1, 500)).offset(int_arg("offset", 0, 0, 10_000_000))
     audited = _audit_tenants(query, reason, fmt)
     db.session.commit()  # the audit events stand before a byte of personal data leaves
-
-    def rows():
-        for tenancy, person, unit, address in db.session.execute(query):
-            if tenancy.id not in audited:
-                continue  # became active after the audit events were written: not read
-            clear = open_person(person)
-            if reason is None:
-                clear = {
-                    "name": validate.mask_name(clear["name"]),
-                    "id_number": validate.mask_id(clear["id_number"]),
-                    "phone": validate.mask_phone(clear["phone"]),
-                }
-            yield (
-                tenancy.id,
-                tenancy.house_id,
-                address,
-                unit,
-                tenancy.room,
-                tenancy.move_in.isoformat(),
-                clear["name"],
-                clear["id_number"],
-                clear["phone"],
-            )
-
+    rows = tenancy_queries.tenant_rows(query, audited, reveal=reason is not None)
     if fmt:
-        return export.respond(fmt, "tenants", TENANT_COLUMNS, rows())
-    return {"masked": reason is None, "tenants": [dict(zip(TENANT_COLUMNS, r, strict=True)) for r in rows()]}
+        return export.respond(fmt, "tenants", TENANT_COLUMNS, rows)
+    return {"masked": reason is None, "tenants": [dict(zip(TENANT_COLUMNS, r, strict=True)) for r in rows]}
 
 
 def _audit_tenants(query, reason, fmt) -> set[int]:

@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from backend.api import json_body, route
-from backend.auth.scope import in_scope, require_in_scope
+from backend.auth.scope import in_scope, may_see_house, require_in_scope
 from backend.doorplates import printing
 from backend.doorplates.card import public_card
 from backend.doorplates.landing import commit_scan
@@ -36,11 +36,7 @@ def problem(found):
 
 def _may_manage(plate) -> bool:
     """Staff in scope and the house's own landlord see the doorplate's record, not only the public card."""
-    if not current_user.is_authenticated:
-        return False
-    if current_user.role == "landlord":
-        return plate.landlord_id == current_user.id
-    return current_user.is_staff and in_scope(current_user, plate.scope_code)
+    return may_see_house(current_user, plate)
 
 
 def _detail(plate) -> dict:

@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 
 from backend import audit
 from backend.addresses.models import Address
+from backend.auth.scope import within
 from backend.doorplates import keys, pdf, render
 from backend.doorplates import token as tokens
 from backend.doorplates.fonts import find_font
@@ -50,7 +51,7 @@ def select_plates(
         .where(Doorplate.state != "revoked")
     )
     if region_code is not None:
-        query = query.where(House.scope_code.like(region_code + "%"))
+        query = query.where(within(House.scope_code, region_code))
     if house_ids is not None:
         query = query.where(House.id.in_(house_ids))
     if unprinted_only:

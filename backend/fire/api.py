@@ -4,31 +4,28 @@ from datetime import date
 
 from flask import request
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from backend.addresses.models import Address
 from backend.api import int_arg, json_body, route
-from backend.auth.scope import scope_filter
 from backend.errors import ValidationError
 from backend.extensions import db
+from backend.fire import queries
 from backend.fire.campaigns import run_campaign
-from backend.fire.models import OPEN, FireNotice
+from backend.fire.models import FireNotice
 from backend.fire.operations import (
     close_notice,
     escalate,
-    house_in_scope,
     issue_notice,
     mark_delivered,
-    notice_in_scope,
-    own_notice,
     read_notice,
     reinspect,
     reopen_house,
     set_house_status,
     submit_rectification,
+    visible_house,
+    visible_notice,
 )
-from backend.houses.models import House
-from backend.overdue import effective_notice_status, notice_overdue
+from backend.overdue import effective_notice_status
 from backend.uploads.models import Photo
 
 OFFICER = ("fire_officer",)
@@ -88,7 +85,7 @@ def notice_json(n: FireNotice, detail=False) -> dict:
     errors=(400, 404, 409),
 )
 def notice_issue(house_id):
-    notice = issue_notice(current_user, house_in_scope(current_user, house_id), json_body())
+    notice = issue_notice(current_user, visible_house(current_user, house_id), json_body())
     db.session.commit()
     return notice_json(notice, detail=True), 201
 
@@ -108,33 +105,16 @@ def notice_issue(house_id):
     response="NoticeList",
 )
 def notice_list():
-    query = (
-        select(FireNotice, Address.full_text, House.unit_label)
-        .join(House, FireNotice.house_id == House.id)
-        .join(Address, House.address_id == Address.id)
+    args = request.args
+    query = queries.notices(
+        current_user,
+        house_id=int_arg("house", 0, 1, 2**31 - 1) if args.get("house") else None,
+        only_open=args.get("open") in ("1", "true"),
+        overdue=args.get("overdue") in ("1", "true"),
+        mine=args.get("mine") in ("1", "true"),
     )
-    if current_user.role == "landlord":
-        query = query.where(House.landlord_id == current_user.id)
-    else:
-        query = query.where(scope_filter(current_user, House.scope_code))
-    if request.args.get("house"):
-        query = query.where(FireNotice.house_id == int_arg("house", 0, 1, 2**31 - 1))
-    if request.args.get("open") in ("1", "true"):
-        query = query.where(FireNotice.status.in_(OPEN))
-    if request.args.get("overdue") in ("1", "true"):
-        query = query.where(or_(notice_overdue(), FireNotice.status == "escalated"))
-    if request.args.get("mine") in ("1", "true") and current_user.role == "fire_officer":
-        query = query.where(FireNotice.issued_by_id == current_user.id)
-    rows = db.session.execute(
-        query.order_by(FireNotice.deadline.is_(None), FireNotice.deadline, FireNotice.id).limit(500)
-    ).all()
+    rows = db.session.execute(query).all()
     return {"notices": [{**notice_json(n), "address": text, "unit_label": unit} for n, text, unit in rows]}
-
-
-def _visible(notice_id):
-    if current_user.role == "landlord":
-        return own_notice(current_user, notice_id)
-    return notice_in_scope(current_user, notice_id)
 
 
 @route(
@@ -146,7 +126,7 @@ def _visible(notice_id):
     errors=(404,),
 )
 def notice_detail(notice_id):
-    return notice_json(_visible(notice_id), detail=True)
+    return notice_json(visible_notice(current_user, notice_id), detail=True)
 
 
 @route(
@@ -175,7 +155,7 @@ def notices_delivered():
     errors=(404,),
 )
 def notice_read(notice_id):
-    notice = read_notice(current_user, own_notice(current_user, notice_id))
+    notice = read_notice(current_user, visible_notice(current_user, notice_id))
     db.session.commit()
     return notice_json(notice, detail=True)
 
@@ -191,7 +171,7 @@ def notice_read(notice_id):
     errors=(400, 404, 409),
 )
 def notice_evidence(notice_id):
-    notice = submit_rectification(current_user, own_notice(current_user, notice_id), json_body())
+    notice = submit_rectification(current_user, visible_notice(current_user, notice_id), json_body())
     db.session.commit()
     return notice_json(notice, detail=True)
 
@@ -207,7 +187,7 @@ def notice_evidence(notice_id):
     errors=(400, 404, 409),
 )
 def notice_reinspect(notice_id):
-    notice = notice_in_scope(current_user, notice_id)
+    notice = visible_notice(current_user, notice_id)
     follow = reinspect(current_user, notice, json_body())
     db.session.commit()
     return {"notice": notice_json(notice, detail=True), "follow_up": follow and notice_json(follow, detail=True)}
@@ -224,7 +204,7 @@ def notice_reinspect(notice_id):
     errors=(400, 404, 409),
 )
 def notice_escalate(notice_id):
-    notice = notice_in_scope(current_user, notice_id)
+    notice = visible_notice(current_user, notice_id)
     escalate(current_user, notice, json_body())
     db.session.commit()
     return notice_json(notice, detail=True)
@@ -241,7 +221,7 @@ def notice_escalate(notice_id):
     errors=(400, 404, 409),
 )
 def notice_close(notice_id):
-    notice = close_notice(current_user, notice_in_scope(current_user, notice_id), json_body().get("outcome"))
+    notice = close_notice(current_user, visible_notice(current_user, notice_id), json_body().get("outcome"))
     db.session.commit()
     return notice_json(notice, detail=True)
 
@@ -267,7 +247,7 @@ def house_status(house_id):
         raise ValidationError(fields={"reason": "error.status_reason_too_short"})
     if len(reason.strip()) > REASON_MAX:
         raise ValidationError(fields={"reason": "error.too_long"})
-    house = house_in_scope(current_user, house_id)
+    house = visible_house(current_user, house_id)
     if status == "active":
         reopen_house(current_user, house, reason.strip())
     else:

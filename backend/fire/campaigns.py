@@ -5,7 +5,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from backend import audit
-from backend.auth.scope import require_in_scope
+from backend.auth.scope import require_in_scope, within
 from backend.errors import ValidationError
 from backend.extensions import db
 from backend.fire.models import Campaign, CampaignResult
@@ -40,7 +40,7 @@ def run_campaign(officer, region_code: str, data: dict, progress: Callable[[int]
         db.session.flush()
     reached = set(db.session.scalars(select(CampaignResult.house_id).where(CampaignResult.campaign_id == campaign.id)))
     houses = db.session.scalars(
-        select(House).where(House.scope_code.like(region_code + "%"), House.status.in_(TARGETS)).order_by(House.id)
+        select(House).where(within(House.scope_code, region_code), House.status.in_(TARGETS)).order_by(House.id)
     ).all()
     issued = 0
     for house in houses:

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from backend.auth.models import User
+from backend.auth.scope import within
 from backend.cli_util import now_option, progressbar, transaction
 from backend.errors import NotFound
 from backend.extensions import db
@@ -46,7 +47,7 @@ def campaign_command(region, username, kind, title, body, deadline, legal_basis,
         if officer is None:
             raise NotFound("error.unknown_user", username=username)
         total = db.session.scalar(
-            select(func.count(House.id)).where(House.scope_code.like(region + "%"), House.status.in_(TARGETS))
+            select(func.count(House.id)).where(within(House.scope_code, region), House.status.in_(TARGETS))
         )
         data = {
             "kind": kind,

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 
 from backend import audit
-from backend.auth.scope import in_scope
+from backend.auth.scope import may_see_house, visible_houses
 from backend.errors import Conflict, NotFound, ValidationError
 from backend.extensions import db
 from backend.fire.models import KINDS, OPEN, FireNotice, NoticeItem
@@ -30,32 +30,27 @@ from backend.notify.outbox import notify
 from backend.overdue import day_of, effective_notice_status, notice_overdue
 from backend.tenancy.operations import end_for_closed_house
 from backend.types import utcnow
-from backend.uploads.models import Photo
+from backend.uploads.operations import attach_photos
 
 REMIND_DAYS_BEFORE = 3
 EVIDENCE_WELCOME = ("issued", "delivered", "read", "overdue", "escalated")
 MAX_DEADLINE_DAYS = 365
 
 
-def house_in_scope(officer, house_id: int) -> House:
+def visible_house(user, house_id: int) -> House:
+    """The house if user may see it (its landlord, staff in scope: auth/scope.py), else 404."""
     house = db.session.get(House, house_id)
-    if house is None or not in_scope(officer, house.scope_code):
+    if house is None or not may_see_house(user, house):
         raise NotFound()
     return house
 
 
-def notice_in_scope(officer, notice_id: int) -> FireNotice:
+def visible_notice(user, notice_id: int) -> FireNotice:
+    """The notice if user may see its house, else 404."""
     notice = db.session.get(FireNotice, notice_id)
     if notice is None:
         raise NotFound()
-    house_in_scope(officer, notice.house_id)
-    return notice
-
-
-def own_notice(landlord, notice_id: int) -> FireNotice:
-    notice = db.session.get(FireNotice, notice_id)
-    if notice is None or db.session.get(House, notice.house_id).landlord_id != landlord.id:
-        raise NotFound()
+    visible_house(user, notice.house_id)
     return notice
 
 
@@ -156,7 +151,7 @@ def mark_delivered(landlord, ids) -> int:
         raise ValidationError(fields={"ids": "error.notice_ids"})
     if not ids:
         return 0
-    mine = select(House.id).where(House.landlord_id == landlord.id)
+    mine = select(House.id).where(visible_houses(landlord))
     result = db.session.execute(
         update(FireNotice)
         .where(FireNotice.id.in_(ids), FireNotice.house_id.in_(mine), FireNotice.status == "issued")
@@ -203,26 +198,13 @@ def submit_rectification(landlord, notice: FireNotice, data: dict) -> FireNotice
             raise ValidationError(fields={"items": "error.evidence_note"})
         if not isinstance(photos, list) or not photos or not all(type(p) is int and 0 < p < 2**31 for p in photos):
             raise ValidationError(fields={"items": "error.evidence_photos"})
-        _attach(landlord, photos, item.id)
+        attach_photos(landlord, photos, "items", notice_item_id=item.id)
         item.note, item.status, item.submitted_at = note.strip(), "submitted", now
     notice.read_at = notice.read_at or now
     notice.status, notice.submitted_at = "submitted", now
     db.session.flush()
     audit.record("notice.submit", actor=landlord, target=notice, items=len(answers))
     return notice
-
-
-def _attach(user, photo_ids, item_id) -> None:
-    free = (
-        Photo.id.in_(photo_ids),
-        Photo.uploaded_by_id == user.id,
-        Photo.house_id.is_(None),
-        Photo.verification_id.is_(None),
-        Photo.notice_item_id.is_(None),
-    )
-    if set(db.session.scalars(select(Photo.id).where(*free))) != set(photo_ids):
-        raise NotFound("error.unknown_photo", fields={"items": "error.unknown_photo"})
-    db.session.execute(update(Photo).where(Photo.id.in_(photo_ids)).values(notice_item_id=item_id))
 
 
 def reinspect(officer, notice: FireNotice, data: dict, today: date | None = None) -> FireNotice | None:

@@ -1,51 +1,32 @@
 """Houses: declare (landlord), my houses, scoped lists with filters, the house card, withdraw."""
 
-import re
 from datetime import UTC, date, datetime
 
 from flask import request
 from flask_login import current_user
-from sqlalchemy import exists, select
 
-from backend.addresses.models import Address
-from backend.addresses.text import normalise
 from backend.api import int_arg, json_body, route
-from backend.auth.scope import in_scope, require_in_scope, scope_filter
+from backend.auth.scope import may_see_house
 from backend.cockpit import export
-from backend.cockpit.lastvisit import HouseLastVisit
 from backend.doorplates import fastscan, keys
 from backend.doorplates import token as tokens
 from backend.doorplates.api import problem, scan_position
-from backend.doorplates.models import Doorplate
 from backend.doorplates.operations import Resolution, record_scan, resolve_token, warn_unless_ok
-from backend.doorplates.token import short_code
 from backend.errors import NotFound, ValidationError
 from backend.extensions import db
-from backend.houses import fastcard, timeline
+from backend.houses import fastcard, queries, timeline
 from backend.houses.card import house_card
-from backend.houses.colour import COLOURS, colour_expr
-from backend.houses.models import STATUSES, House
-from backend.houses.nearest import nearest_first
+from backend.houses.models import House
 from backend.houses.operations import declare_house, own_house, withdraw_house
-from backend.obligations.models import Obligation
-from backend.overdue import obligation_overdue
 
-WHOLE_PART = re.compile(r"^\d+[a-z]?(号|幢|单元|层|室|弄)$")
 LIST_ROLES = ("landlord", "grid_worker", "fire_officer", "police", "supervisor", "admin")
 HOUSE_READERS = LIST_ROLES
-
-
-def may_see(user, scope_code: str, landlord_id: int | None) -> bool:
-    """A house's card is for its landlord and for staff in scope."""
-    if user.role == "landlord":
-        return landlord_id == user.id
-    return user.is_staff and in_scope(user, scope_code)
 
 
 def visible_house(house_id: int) -> House:
     """The house if the current user may see its card, else 404."""
     house = db.session.get(House, house_id)
-    if house is None or not may_see(current_user, house.scope_code, house.landlord_id):
+    if house is None or not may_see_house(current_user, house):
         raise NotFound()
     return house
 
@@ -88,62 +69,12 @@ def house_declare():
     produces=("text/csv", export.FORMATS["xlsx"]),
 )
 def house_list():
-    colour = colour_expr().label("colour")
-    # The last field visit as the cockpit's patrol alerts count it (verification, re-inspection, a field scan).
-    query = (
-        select(House, Address.full_text, colour, Doorplate.plate_id, Doorplate.version, HouseLastVisit.at)
-        .join(Address, House.address_id == Address.id)
-        .outerjoin(Doorplate, Doorplate.house_id == House.id)
-        .outerjoin(HouseLastVisit, HouseLastVisit.house_id == House.id)
-    )
-    if current_user.role == "landlord":
-        query = query.where(House.landlord_id == current_user.id)
-    else:
-        query = query.where(scope_filter(current_user, House.scope_code))
-    args = request.args
-    if args.get("region"):
-        require_in_scope(current_user, args["region"])
-        query = query.where(House.scope_code.like(args["region"] + "%"))
-    for name, allowed in (("status", STATUSES), ("colour", COLOURS)):
-        if args.get(name) and args[name] not in allowed:
-            raise ValidationError(fields={name: "error.not_a_choice"})
-    if args.get("status"):
-        query = query.where(House.status == args["status"])
-    if args.get("colour"):
-        query = query.where(colour_expr() == args["colour"])
-    if args.get("overdue") in ("1", "true"):
-        query = query.where(exists(select(Obligation.id).where(Obligation.house_id == House.id, obligation_overdue())))
-    if args.get("q"):
-        # A number with its unit must be a whole part (|12号| is not inside |112号|), a word anywhere.
-        words = [f"|{w}|" if WHOLE_PART.match(w) else w for w in normalise(args["q"][:100]).split()]
-        query = query.where(*(Address.search_text.contains(word, autoescape=True) for word in words[:8]))
+    query = queries.houses(current_user, request.args)
     fmt = export.wanted()
     if fmt:
-        return export.respond(fmt, "houses", EXPORT_COLUMNS, _export_rows(query.order_by(House.id)))
+        return export.respond(fmt, "houses", queries.EXPORT_COLUMNS, queries.export_rows(query))
     limit, offset = int_arg("limit", 100, 1, 500), int_arg("offset", 0, 0, 10_000_000)
-    near = _near()
-    if near:
-        rows = db.session.execute(nearest_first(query, *near, limit, offset)).all()
-    else:
-        rows = [(*r, None) for r in db.session.execute(query.order_by(House.id).limit(limit).offset(offset))]
-    return {
-        "houses": [
-            {
-                "id": h.id,
-                "address": text,
-                "unit_label": h.unit_label,
-                "status": h.status,
-                "colour": c,
-                "max_occupants": h.max_occupants,
-                "occupants_count": h.occupants,
-                "scope_code": h.scope_code,
-                "short_code": short_code(plate_id, version) if plate_id is not None else None,
-                "last_visit_at": visited and visited.isoformat(),
-                **({"distance_m": round(away, 1)} if near else {}),
-            }
-            for h, text, c, plate_id, version, visited, away in rows
-        ]
-    }
+    return {"houses": queries.page(query, limit, offset, _near())}
 
 
 def _near() -> tuple[float, float] | None:
@@ -158,27 +89,6 @@ def _near() -> tuple[float, float] | None:
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # nan fails these too
         raise ValidationError(fields={"near": "error.out_of_range"})
     return lon, lat
-
-
-EXPORT_COLUMNS = [
-    "house_id",
-    "address",
-    "unit_label",
-    "status",
-    "colour",
-    "max_occupants",
-    "occupants_count",
-    "scope_code",
-    "short_code",
-    "last_visit_at",
-]
-
-
-def _export_rows(query):
-    """The house list as rows, fetched a thousand at a time while the download streams."""
-    for h, text, c, plate_id, version, visited in db.session.execute(query.execution_options(yield_per=1000)):
-        code = short_code(plate_id, version) if plate_id is not None else None
-        yield (h.id, text, h.unit_label, h.status, c, h.max_occupants, h.occupants, h.scope_code, code, visited)
 
 
 @route(
@@ -255,7 +165,7 @@ def _fast_card_by_scan(tok):
             problem(Resolution(result, plate, tok.version))
         entry = None
     plate = entry.view if entry else plate
-    if not may_see(user, plate.scope_code, plate.landlord_id):
+    if not may_see_house(user, plate):
         raise NotFound()  # no scan row, as on the general path (its transaction is rolled back)
     if entry is None:
         entry = fastcard.read(plate, today)

@@ -11,7 +11,7 @@ from backend.forms import Form
 from backend.houses.checklists import check_answers
 from backend.houses.models import LIVE, RENT_TYPES, House
 from backend.locks import lock
-from backend.uploads.models import Photo
+from backend.uploads.operations import attach_photos
 from backend.verification.models import VerificationTask
 
 
@@ -63,23 +63,6 @@ def declare_house(landlord, data: dict) -> House:
     )
     attach_photos(landlord, photo_ids, house_id=house.id)
     return house
-
-
-def attach_photos(user, photo_ids, **owner) -> None:
-    """Mark the user's own, not yet attached photos as evidence of owner (house_id= or verification_id=)."""
-    if not photo_ids:
-        return
-    free = (
-        Photo.id.in_(photo_ids),
-        Photo.uploaded_by_id == user.id,
-        Photo.house_id.is_(None),
-        Photo.verification_id.is_(None),
-        Photo.notice_item_id.is_(None),
-    )
-    found = set(db.session.scalars(select(Photo.id).where(*free)))
-    if found != set(photo_ids):
-        raise NotFound("error.unknown_photo", fields={"photos": "error.unknown_photo"})
-    db.session.execute(update(Photo).where(Photo.id.in_(photo_ids)).values(**owner))
 
 
 def own_house(landlord, house_id: int) -> House:

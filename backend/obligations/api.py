@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from backend.api import json_body, route
+from backend.auth.scope import visible_houses
 from backend.doorplates.operations import resolve_token
 from backend.errors import NotFound, ValidationError
 from backend.extensions import db
@@ -28,7 +29,7 @@ def obligation_json(o: Obligation) -> dict:
 def _mine():
     """Landlords: their houses' occupant confirmations; tenants: their own registration renewals."""
     if current_user.role == "landlord":
-        houses = select(House.id).where(House.landlord_id == current_user.id)
+        houses = select(House.id).where(visible_houses(current_user))
         return (Obligation.house_id.in_(houses), Obligation.kind == "occupant_confirmation")
     tenancies = select(Tenancy.id).where(Tenancy.tenant_user_id == current_user.id)
     return (Obligation.tenancy_id.in_(tenancies),)

@@ -9,13 +9,14 @@ from backend.addresses.models import Address
 from backend.api import json_body, route
 from backend.auth.models import STAFF_ROLES
 from backend.auth.scope import in_scope, require_in_scope
-from backend.errors import NotFound, ValidationError
+from backend.errors import NotFound
 from backend.extensions import db
 from backend.forms import Form
 from backend.houses.card import presented_masked
 from backend.houses.models import House
 from backend.people.validate import mask_id, mask_name, mask_phone
 from backend.people.vault import masked, open_person, read_events
+from backend.tenancy import queries
 from backend.tenancy.models import OCCUPYING, Person, Tenancy
 from backend.tenancy.operations import check_in, check_out, decide, get_tenancy, presented, resolve_conflict
 
@@ -99,18 +100,7 @@ def tenancy_check_in(token):
     errors=(400,),
 )
 def tenancy_list():
-    query = select(Tenancy, Person, Address.full_text).join(Person, Tenancy.person_id == Person.id)
-    query = query.join(House, Tenancy.house_id == House.id).join(Address, House.address_id == Address.id)
-    if current_user.role == "tenant":
-        query = query.where(Tenancy.tenant_user_id == current_user.id)
-    else:
-        query = query.where(House.landlord_id == current_user.id)
-    status = request.args.get("status")
-    if status:
-        if status not in ("pending", "active", "ended", "refused"):
-            raise ValidationError(fields={"status": "error.not_a_choice"})
-        query = query.where(Tenancy.status == status)
-    rows = db.session.execute(query.order_by(Tenancy.id.desc()).limit(500)).all()
+    rows = db.session.execute(queries.tenancies(current_user, request.args.get("status"))).all()
     people = people_shown([(t, p) for t, p, _ in rows], why="tenancy list")
     db.session.commit()
     return {"tenancies": [tenancy_json(t, people[t.id], a) for t, p, a in rows]}

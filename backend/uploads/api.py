@@ -8,7 +8,7 @@ from flask import Response, current_app, request
 from flask_login import current_user
 
 from backend.api import route
-from backend.auth.scope import in_scope
+from backend.auth.scope import may_see_house
 from backend.errors import MenpaiError, NotFound, ValidationError
 from backend.extensions import db
 from backend.fire.models import FireNotice, NoticeItem
@@ -90,11 +90,7 @@ def _may_see(photo: Photo) -> bool:
     if photo.notice_item_id:  # rectification evidence: the officer re-inspecting must see it
         house_id = db.session.get(FireNotice, db.session.get(NoticeItem, photo.notice_item_id).notice_id).house_id
     house = db.session.get(House, house_id) if house_id else None
-    if house is None:
-        return False
-    if current_user.role == "landlord":
-        return house.landlord_id == current_user.id
-    return current_user.is_staff and in_scope(current_user, house.scope_code)
+    return house is not None and may_see_house(current_user, house)
 
 
 @route(

@@ -23,9 +23,9 @@ from backend.geo.shapes import ShapeError, check_point
 from backend.geo.sql import distance_m, point
 from backend.houses.checklists import check_answers
 from backend.houses.models import House
-from backend.houses.operations import attach_photos
 from backend.obligations.operations import start_monthly_confirmation
 from backend.types import utcnow
+from backend.uploads.operations import attach_photos
 from backend.verification.models import (
     FAR_M,
     WORKER_OUTCOMES,
