@@ -469,6 +469,27 @@ def test_a_fire_officer_reopens_a_closed_house_only_after_closing_its_penalty(ap
         assert db.session.scalar(select(FireNotice.outcome).where(FireNotice.house_id == house)) == "resolved"
 
 
+def _open_the_house_then_go_home(page, server, username, house_id, slow):
+    """Log in, open the house record with the server slowed down, and go home before it answers."""
+    open_app(page, server + "/app/#/")
+    log_in(page, username)
+    page.wait_for_selector("a[data-menu=lists]")
+    slow.append(True)
+    page.evaluate(f"location.hash = '#/house/{house_id}'")
+    page.wait_for_timeout(300)
+    page.evaluate("location.hash = '#/'")
+    page.wait_for_selector("a[data-menu=lists]")
+
+
+def _until_answered(page, answered):
+    """Until the slowed answer has left the server (6 s at most), and time for a late draw, had there been one."""
+    for _ in range(60):
+        if answered:
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(800)
+
+
 @needs_browser
 def test_a_late_answer_for_a_screen_left_behind_never_draws_over_the_next(app, houses, make_user, server, phone):
     """One bar of signal: the house record's answer arrives after the user has gone home; home stays shown."""
@@ -487,19 +508,8 @@ def test_a_late_answer_for_a_screen_left_behind_never_draws_over_the_next(app, h
             answered.append(request.full_path)
 
     page = phone()
-    open_app(page, server + "/app/#/")
-    log_in(page, "boss-late")
-    page.wait_for_selector("a[data-menu=lists]")
-    slow.append(True)
-    page.evaluate(f"location.hash = '#/house/{house_id}'")
-    page.wait_for_timeout(300)
-    page.evaluate("location.hash = '#/'")
-    page.wait_for_selector("a[data-menu=lists]")
-    for _ in range(50):
-        if answered:
-            break
-        page.wait_for_timeout(100)
-    page.wait_for_timeout(800)  # time for a late draw, had there been one
+    _open_the_house_then_go_home(page, server, "boss-late", house_id, slow)
+    _until_answered(page, answered)
     assert answered, "the house was never asked for"
     assert page.locator("a[data-menu=lists]").count() == 1, page.inner_text("#view")
 
@@ -537,22 +547,11 @@ def test_a_late_answer_for_a_screen_left_and_opened_again_never_draws_over_it(ap
         return response
 
     page = phone()
-    open_app(page, server + "/app/#/")
-    log_in(page, "boss-again")
-    page.wait_for_selector("a[data-menu=lists]")
-    slow.append(True)
-    page.evaluate(f"location.hash = '#/house/{house_id}'")
-    page.wait_for_timeout(300)
-    page.evaluate("location.hash = '#/'")
-    page.wait_for_selector("a[data-menu=lists]")
+    _open_the_house_then_go_home(page, server, "boss-again", house_id, slow)
     page.evaluate(f"location.hash = '#/house/{house_id}'")
     page.wait_for_selector("#house-card")
     page.evaluate("document.getElementById('view').append(Object.assign(document.createElement('i'), {id: 'drawn'}))")
     assert not answered, "the first answer came before the house was opened again: the test proves nothing"
-    for _ in range(60):
-        if answered:
-            break
-        page.wait_for_timeout(100)
-    page.wait_for_timeout(800)  # time for a late draw, had there been one
+    _until_answered(page, answered)
     assert answered and len(asked) == 2, asked
     assert page.locator("#view #drawn").count() == 1, "the first visit's late answer redrew the house screen"
