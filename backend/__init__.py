@@ -21,7 +21,7 @@ def create_app(test_config=None):
     else:
         app.config.from_mapping(test_config)
 
-    from backend import database, errors, guards, i18n
+    from backend import database, errors, guards, i18n, secret_key
     from backend.extensions import db, migrate
 
     guards.init_app(app)
@@ -32,7 +32,7 @@ def create_app(test_config=None):
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     database.configure(app)
-    database.ensure_secret_key(app)
+    secret_key.init_app(app)  # reads instance/secret_key; `flask secret-key ensure` writes it
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     i18n.init_app(app)

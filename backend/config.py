@@ -6,7 +6,7 @@ PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 # None means: SQLite + SpatiaLite in the instance folder. Production: postgresql://… (PostGIS).
 DATABASE_URL = None
 
-SECRET_KEY = None  # generated once into the instance folder when not configured
+SECRET_KEY = None  # else instance/secret_key, written once by `flask secret-key ensure` (backend/secret_key.py)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "menpai_session"

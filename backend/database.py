@@ -31,15 +31,3 @@ def configure(app) -> None:
     else:
         options.setdefault("pool_pre_ping", True)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
-
-
-def ensure_secret_key(app) -> None:
-    """Use the configured SECRET_KEY or one generated once into the instance folder."""
-    if app.config.get("SECRET_KEY"):
-        return
-    path = Path(app.instance_path) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(os.urandom(32).hex())
-        path.chmod(0o600)
-    app.config["SECRET_KEY"] = path.read_text().strip()

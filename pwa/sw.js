@@ -6,7 +6,7 @@ const API_CACHE = 'menpai-api'; // the page deletes it on logout and login
 const SHELL = [
   './', 'app.css', 'manifest.webmanifest',
   'js/app.js', 'js/api.js', 'js/i18n.js', 'js/store.js', 'js/outbox.js', 'js/sw-bridge.js', 'js/dom.js',
-  'js/checklists.js', 'js/geo.js',
+  'js/checklists.js', 'js/geo.js', 'js/navigation.js',
   'js/photos.js', 'js/multipart.js', 'js/screens/grid-houses.js', 'js/screens/house.js', 'js/screens/fire.js',
   'js/screens/lists.js',
   'js/screens/login.js', 'js/screens/home.js', 'js/screens/check-in.js', 'js/screens/tasks.js',

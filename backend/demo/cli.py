@@ -1,8 +1,10 @@
 """flask demo seed"""
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
+from backend import secret_key
 from backend.cli_util import transaction
 from backend.demo.seed import DEMO_PASSWORD, seed
 from backend.i18n import t
@@ -13,6 +15,7 @@ demo_cli = AppGroup("demo", help="Demo data.")
 @demo_cli.command("seed")
 def seed_command():
     """Build the demo town on real Pingyang divisions (idempotent)."""
+    secret_key.ensure(current_app)  # the demo's people are sealed with keys derived from it
     with transaction():
         result = seed(echo=click.echo)
     click.echo(t("cli.demo_seeded", **result))

@@ -15,7 +15,7 @@ import calendar
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from backend import audit
 from backend.errors import Conflict, NotFound, ValidationError
@@ -54,13 +54,6 @@ def start_monthly_confirmation(house, today: date | None = None) -> Obligation:
 
 def start_registration_renewal(tenancy, valid_until: date) -> Obligation:
     return _add(tenancy.house_id, "registration_renewal", valid_until, tenancy_id=tenancy.id)
-
-
-def pending_for(house_id: int, kind: str | None = None) -> list[Obligation]:
-    query = select(Obligation).where(Obligation.house_id == house_id, Obligation.state.in_(("open", "overdue")))
-    if kind:
-        query = query.where(Obligation.kind == kind)
-    return list(db.session.scalars(query.order_by(Obligation.due_date)))
 
 
 def next_due(obligation: Obligation, today: date) -> date:

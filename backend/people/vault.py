@@ -2,7 +2,7 @@
 
 from flask import current_app
 
-from backend import audit
+from backend import audit, secret_key
 from backend.extensions import db
 from backend.people import validate
 from backend.people.crypto import Vault
@@ -18,7 +18,7 @@ def vault() -> Vault:
             c.get("PERSONAL_DATA_KEYS"),
             c.get("PERSONAL_DATA_KEY_ID"),
             c.get("PERSONAL_DATA_INDEX_KEY"),
-            c["SECRET_KEY"],
+            secret_key.required(current_app),
         )
         current_app.extensions[KEY] = v
     return v

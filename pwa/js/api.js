@@ -1,5 +1,6 @@
 // Talking to /api/v1: JSON both ways, the session cookie, the CSRF token on writes, errors as ApiError.
 import { currentLanguage, t } from './i18n.js';
+import { here, onThisScreen } from './navigation.js';
 
 export const API_CACHE = 'menpai-api'; // the service worker's cache of API reads (sw.js)
 
@@ -55,27 +56,22 @@ export function errorOf(status, data) {
   return new ApiError(status, status >= 500 ? 'server' : 'bad_response', t(status >= 500 ? 'error.server' : 'error.bad_response'));
 }
 
-const here = () => globalThis.location?.hash ?? '';
-const never = () => new Promise(() => {});
-
 /**
  * api('/api/v1/me') → the JSON body; throws ApiError (code 'offline' when the network is unreachable).
- * A read (GET) that answers after the user has moved to another screen never settles: on one bar of signal the
- * screen that asked must not draw its late answer over the one now shown. Writes always settle; `keep: true` for a
- * read that is not a screen's (who am I).
+ * A read (GET) that answers after the user has moved to another screen never settles (navigation.js): on one bar
+ * of signal the screen that asked must not draw its late answer over the one now shown. Writes always settle;
+ * `keep: true` for a read that is not a screen's (who am I).
  */
 export async function api(url, { keep = false, ...options } = {}) {
   const from = keep || (options.method && options.method !== 'GET') ? null : here();
-  const stale = () => from !== null && here() !== from;
+  const wait = (promise) => (from === null ? promise : onThisScreen(promise, from));
   let response;
   try {
-    response = await send({ url, ...options });
+    response = await wait(send({ url, ...options }));
   } catch {
-    if (stale()) return never();
     throw new ApiError(0, 'offline', t('error.offline'));
   }
-  const data = await readJson(response);
-  if (stale()) return never();
+  const data = await wait(readJson(response));
   if (!response.ok || data === undefined) throw errorOf(response.status, data);
   return data;
 }

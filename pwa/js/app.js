@@ -2,6 +2,7 @@
 import { api, ApiError, send, setCsrf, wipeApiCache } from './api.js';
 import { ask, h, show, toast } from './dom.js';
 import { formatTime, loadLanguage, otherLanguage, switchLanguage, t } from './i18n.js';
+import { navigated } from './navigation.js';
 import { createOutbox, startAutoFlush } from './outbox.js';
 import { turnOff as turnOffPush } from './push.js';
 import { checkInScreen } from './screens/check-in.js';
@@ -91,6 +92,7 @@ const ctx = {
 };
 
 async function route() {
+  navigated(); // the previous screen's waits never settle now, even if the same hash comes back (navigation.js)
   const { path, query } = parseHash();
   for (const [pattern, screen, who] of ROUTES) {
     const match = path.match(pattern);

@@ -14,6 +14,7 @@
 // Background Sync does not exist on iOS/Safari/Firefox: the page flushes (startAutoFlush) on start, when the
 // network comes back, when the app is shown again, and on a timer for back-offs.
 
+import { readJson } from './api.js';
 import { multipartFile } from './multipart.js';
 
 export const RETRY = { baseMs: 5_000, maxMs: 10 * 60_000 };
@@ -28,20 +29,10 @@ export function backoff(attempts, { baseMs, maxMs } = RETRY) {
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
 }
 
-async function jsonOf(response) {
-  if (!(response.headers.get('Content-Type') || '').includes('application/json')) return undefined;
-  try {
-    const data = await response.json();
-    return data !== null && typeof data === 'object' ? data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The policy: {verdict: 'done' | 'retry' | 'attention', error?} for one answer of the server. */
 export async function judge(response) {
   const { status } = response;
-  const data = await jsonOf(response);
+  const data = await readJson(response);
   const envelope = data?.error && typeof data.error === 'object' ? data.error : {};
   const error = { status, code: envelope.code || null, message: envelope.message || null, fields: envelope.fields || {} };
   if (status >= 200 && status < 300) {

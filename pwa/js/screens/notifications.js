@@ -1,6 +1,7 @@
 // 消息提醒: turn notifications of new notices and deadlines on or off on this phone.
 import { h, show } from '../dom.js';
 import { t } from '../i18n.js';
+import { onThisScreen } from '../navigation.js';
 import { currentSubscription, pushSupport, turnOff, turnOn } from '../push.js';
 
 export async function notificationsScreen(ctx) {
@@ -11,7 +12,7 @@ export async function notificationsScreen(ctx) {
     show(...parts, h('p', { id: 'push-unavailable', 'data-reason': support, class: support === 'ios_home_screen' ? null : 'error' }, t(`landlord.push.${support}`)));
     return;
   }
-  const on = Boolean(await currentSubscription().catch(() => null));
+  const on = Boolean(await onThisScreen(currentSubscription().catch(() => null)));
   const button = h('button', { type: 'button', id: 'push-toggle', 'data-on': on ? '1' : '0', class: on ? 'secondary' : null },
     t(on ? 'landlord.push.turn_off' : 'landlord.push.turn_on'));
   state.textContent = t(on ? 'landlord.push.is_on' : 'landlord.push.is_off');
@@ -21,7 +22,7 @@ export async function notificationsScreen(ctx) {
     state.dataset.busy = '1';
     state.textContent = t('landlord.push.working');
     try {
-      await (on ? turnOff() : turnOn());
+      await onThisScreen(on ? turnOff() : turnOn()); // subscribing can wait 8 s: a user who left stays where they went
       ctx.navigate('#/notifications');
     } catch (err) {
       delete state.dataset.busy;

@@ -7,6 +7,7 @@ import { VERIFICATION } from '../checklists.js';
 import { h, show, toast } from '../dom.js';
 import { locate } from '../geo.js';
 import { formatTime, t } from '../i18n.js';
+import { onThisScreen } from '../navigation.js';
 import { photoPicker, queueWithPhotos } from '../photos.js';
 
 const VERIFY_URL = /^\/api\/v1\/tasks\/(\d+)\/verify$/;
@@ -39,7 +40,7 @@ export async function tasksScreen(ctx) {
   show(h('h1', {}, t('tasks.title')), position, list);
   let fix = null;
   try {
-    fix = await locate();
+    fix = await onThisScreen(locate()); // a fix found after the user left draws nothing
     position.textContent = fixText(fix);
   } catch (err) {
     position.textContent = `${geoError(err)} ${t('tasks.unsorted')}`;
@@ -80,7 +81,7 @@ export async function verifyScreen(ctx, id) {
   const relocate = async () => {
     position.textContent = t('geo.locating');
     try {
-      fix = await locate({ maxAgeMs: 0 });
+      fix = await onThisScreen(locate({ maxAgeMs: 0 }));
       position.textContent = fixText(fix);
     } catch (err) {
       position.textContent = geoError(err);
