@@ -2,9 +2,11 @@
 in their scope; filters, keyset pages, a streamed CSV without personal data; police reveals with their reasons
 first; every read of the log is itself audited. Both databases; the page also in Chromium at phone size."""
 
+import ast
 import csv
 import io
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -12,8 +14,11 @@ from test_audit_integrity import _people
 from test_cockpit_page import CHROMIUM, needs_browser, server  # noqa: F401  (the live-server fixture)
 
 from backend.audit import AuditEvent
+from backend.auth.models import ROLES
 from backend.cockpit.auditlog import _actor, mask_ip
 from backend.extensions import db
+from backend.fire.operations import FROM as HOUSE_STATUS_FROM
+from backend.i18n import catalog
 
 A, B = "330326100", "330326101"
 
@@ -150,6 +155,106 @@ def test_the_page_is_for_admins_and_supervisors_and_is_audited(logged, client, l
     assert 'id="audit-link"' in logged["supervisor"].client.get("/cockpit").get_data(as_text=True)
 
 
+# Actions built at run time: the f-string's source → every action it makes (a new one fails the scan below).
+DYNAMIC = {"f'house.{status}'": {f"house.{s}" for s in (*HOUSE_STATUS_FROM, "active")}}
+
+
+def _strings(node, scope, module) -> set[str]:
+    """The action strings an expression can be: literals, both sides of an if-else, a name assigned in the same
+    function (or module), any value of a module-level dict it subscripts."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return _strings(node.body, scope, module) | _strings(node.orelse, scope, module)
+    if isinstance(node, ast.JoinedStr):
+        source = ast.unparse(node)
+        assert source in DYNAMIC, f"an action built at run time: {source} (list what it makes in DYNAMIC)"
+        return DYNAMIC[source]
+    if isinstance(node, ast.Dict):
+        return set().union(*(_strings(v, scope, module) for v in node.values))
+    if isinstance(node, ast.Subscript):
+        return _strings(node.value, module, module)
+    if isinstance(node, ast.Name):
+        found = set()
+        for a in ast.walk(scope):
+            if not isinstance(a, ast.Assign):
+                continue
+            for target in a.targets:
+                if isinstance(target, ast.Name) and target.id == node.id:
+                    found |= _strings(a.value, scope, module)
+                elif isinstance(target, ast.Tuple) and isinstance(a.value, ast.Tuple):
+                    for t_, v in zip(target.elts, a.value.elts, strict=True):
+                        if isinstance(t_, ast.Name) and t_.id == node.id:
+                            found |= _strings(v, scope, module)
+        assert found, f"cannot tell which actions {node.id} holds"
+        return found
+    raise AssertionError(f"an action the scan cannot read: {ast.unparse(node)}")
+
+
+def written_actions() -> dict[str, set[str]]:
+    """Every action passed to audit.record(...) / audit.values(...) in backend/, with the files writing it."""
+    out: dict[str, set[str]] = {}
+    for path in Path("backend").rglob("*.py"):
+        module = ast.parse(path.read_text(encoding="utf-8"))
+        scopes = [n for n in ast.walk(module) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        for scope in scopes:
+            for call in ast.walk(scope):
+                f = getattr(call, "func", None)
+                if not (isinstance(f, ast.Attribute) and f.attr in ("record", "values")):
+                    continue
+                if not (isinstance(f.value, ast.Name) and f.value.id == "audit"):
+                    continue
+                for action in _strings(call.args[0], scope, module):
+                    out.setdefault(action, set()).add(str(path))
+    return out
+
+
+def test_every_action_the_code_writes_has_a_label_in_both_languages():
+    actions = written_actions()
+    # The scan finds the direct, conditional, computed and table-driven ones.
+    assert {"audit.read", "tenancy.confirm", "tenancy.refuse", "person.read", "person.reveal"} <= set(actions)
+    assert {"tenancy.presented_read", "house.closed", "house.active", "doorplate.activate"} <= set(actions)
+    assert len(actions) >= 40
+    for lang in ("zh-CN", "en"):
+        missing = sorted(a for a in actions if not catalog(lang).get(f"audit.action.{a}"))
+        assert not missing, (lang, missing)
+    labelled = {k.removeprefix("audit.action.") for k in catalog("zh-CN") if k.startswith("audit.action.")}
+    prefixes = {a for a in labelled if a.endswith(".")}
+    assert labelled - prefixes == set(actions)  # no label for an action nothing writes
+    assert all(any(a.startswith(p) for a in actions) for p in prefixes)
+    assert catalog("zh-CN")["audit.action.tenancy."] == "入住登记（全部）"
+    for lang in ("zh-CN", "en"):
+        assert all(catalog(lang).get(f"audit.role.{r}") for r in ROLES), lang
+    zh = [v for k, v in catalog("zh-CN").items() if k.startswith(("audit.action.", "audit.role.", "audit.page."))]
+    assert not [v for v in zh if any(c in v for c in "(),;:")]  # full-width punctuation in zh-CN
+
+
+def test_the_csv_says_its_charset_once(logged):
+    resp = logged["supervisor"].client.get("/api/v1/audit?format=csv")
+    assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
+    resp.close()
+
+
+def test_the_page_labels_actions_and_roles_and_hides_empty_fields(logged):
+    client = logged["supervisor"].client
+    html = client.get("/cockpit/audit").get_data(as_text=True)
+    # The default view says what it shows and links to every event.
+    assert "目前只显示公安查看明文的记录。" in html
+    assert 'id="all-events" class="button secondary" href="?kind=all"' in html
+    assert "公安民警" in html and '<small class="role" data-role="police">' in html
+    html = client.get("/cockpit/audit?kind=all&action=person.read").get_data(as_text=True)
+    assert 'id="all-events"' not in html
+    assert html.count('查看人员信息 <small class="key">person.read</small>') == 2
+    assert "监管人员" in html and ">supervisor<" not in html
+    assert '<td data-label="事由" class="blank">' in html  # a read has no reason: no empty row on the card
+    # The 操作 filter is a select of the labelled actions, the chosen one selected, prefixes first in their group.
+    assert '<select name="action">' in html and '<option value="person.read" selected>' in html
+    assert '<option value="tenancy.">入住登记（全部）</option>' in html
+    assert html.index('value="tenancy."') < html.index('value="tenancy.check_in"')
+    html = client.get("/cockpit/audit?kind=all&action=tenancy.").get_data(as_text=True)
+    assert '<option value="tenancy." selected>' in html
+
+
 @pytest.fixture
 def phone():
     from playwright.sync_api import sync_playwright
@@ -157,7 +262,7 @@ def phone():
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True)
+        page = browser.new_page(viewport={"width": 360, "height": 740}, locale="zh-CN", is_mobile=True, has_touch=True)
         page.set_default_timeout(20_000)
         page.errors = []
         page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
@@ -178,12 +283,29 @@ def test_the_audit_page_filters_on_a_phone(logged, server, phone, make_user):  #
     page.wait_for_selector("#events")
     assert page.locator("#events tbody tr").count() == 4  # both townships' reveals
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # nothing wider than a phone
-    page.select_option("select[name=kind]", "all")
-    page.fill("input[name=action]", "person.read")
+    # Every tap target 44×44 CSS px or more, every text 14 px or more.
+    sizes = page.eval_on_selector_all(
+        "#back, #csv, #filters button, #filters select, #filters input, #all-events, #events a",
+        "es => es.map(e => { const r = e.getBoundingClientRect(); return [e.id || e.tagName, r.width, r.height] })",
+    )
+    assert sizes and [s for s in sizes if s[1] < 44 or s[2] < 44] == []
+    fonts = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.offsetParent && e.childNodes.length && "
+        "[...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))"
+        ".map(e => parseFloat(getComputedStyle(e).fontSize))"
+    )
+    assert fonts and min(fonts) >= 14
+    labels = page.eval_on_selector_all("#events tbody tr td:nth-child(2) .role", "es => es.map(e => e.textContent)")
+    assert labels and set(labels) == {"公安民警"}
+    page.click("#all-events")
+    page.wait_for_url("**kind=all**")
+    page.select_option("select[name=action]", "person.read")
     page.click("#filters button[type=submit]")
     page.wait_for_url("**action=person.read**")
     rows = page.eval_on_selector_all("#events tbody tr", "rs => rs.map(r => r.dataset.action)")
     assert rows == ["person.read", "person.read"]
+    blank = page.locator("#events tbody tr:first-child td.blank")  # a read has no reason: no empty row on its card
+    assert blank.count() >= 1 and not any(blank.nth(i).is_visible() for i in range(blank.count()))
     person = page.inner_text("#events tbody tr:first-child td:nth-child(4)")
     page.click("#events tbody tr:first-child td:nth-child(4) a")
     page.wait_for_url(f"**person={person}**")

@@ -85,7 +85,7 @@ def respond(fmt: str, name: str, columns: list[str], rows) -> Response:
     """A streamed download: headers are the translated `export.<column>` texts, rows any iterable of tuples."""
     headers = [t(f"export.{c}") for c in columns]
     body = _csv(headers, rows) if fmt == "csv" else _xlsx(headers, rows)
-    response = Response(stream_with_context(body), mimetype=FORMATS[fmt])
+    response = Response(stream_with_context(body), content_type=FORMATS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     response.headers["Cache-Control"] = "no-store"
     return response

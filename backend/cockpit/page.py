@@ -22,11 +22,23 @@ from backend.extensions import db
 from backend.i18n import catalog, current_language, t
 
 PREFIXES = ("cockpit.", "export.", "landing.colour.", "audit.page.")
+ACTION_LABEL, ROLE_LABEL = "audit.action.", "audit.role."  # every action the code writes has one (test_audit_log)
 
 
 def texts(lang: str) -> dict:
     fallback, mine = catalog("zh-CN"), catalog(lang)
     return {k: mine.get(k) or v for k, v in fallback.items() if k.startswith(PREFIXES)}
+
+
+def action_choices(current: str | None) -> list[tuple[str, str]]:
+    """The 操作 filter's options: each labelled action under its prefix's 「…（全部）」 (the `action` parameter's
+    values, exact or a prefix ending in "."); a value typed into the URL stays selectable as it is."""
+    keys = [k.removeprefix(ACTION_LABEL) for k in catalog("zh-CN") if k.startswith(ACTION_LABEL)]
+    actions = sorted(keys, key=lambda a: (a.split(".")[0], not a.endswith("."), t(ACTION_LABEL + a)))
+    out = [(a, t(ACTION_LABEL + a)) for a in actions]
+    if current and current not in keys:
+        out.insert(0, (current, current))
+    return out
 
 
 def init_app(app):
@@ -84,5 +96,8 @@ def init_app(app):
             after=after,
             query=query,
             link=link,
+            actions=action_choices((args.get("action") or "").strip()),
+            action_label=lambda a: t(ACTION_LABEL + a, default=a),
+            role_label=lambda r: t(ROLE_LABEL + r, default=r) if r else "",
         )
         return page, 400 if errors else 200, headers
