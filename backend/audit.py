@@ -3,7 +3,7 @@
 One row per person read (a list of 61 tenants is 61 rows): every column holds one value, so nothing real data
 brings can outgrow it, and the log can be searched by person and by house (backend/auditlog.py). A value that
 does not fit its column is refused here, where the request that brought it fails loudly, never in a batch
-writer's later COPY (doorplates/scanlog.py).
+writer's later COPY (fastpath/scanlog.py).
 """
 
 from datetime import datetime

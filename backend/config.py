@@ -55,13 +55,13 @@ SCAN_FLUSH_SECONDS = 0.25
 SCAN_BUFFER_ROWS = 500
 SCAN_BUFFER_MAX = 100_000
 # The audit events of masked reads on the house card's fast path (PostgreSQL) are written the same way, every this
-# many seconds, committed synchronously; never dropped (houses/fastcard.py). 0: at once.
+# many seconds, committed synchronously; never dropped (fastpath/fastcard.py). 0: at once.
 READ_AUDIT_FLUSH_SECONDS = 0.2
 # An idempotency key's request holds it this long; a retry after that takes it over (its worker died: idempotency.py).
 # Keep it above the longest request (gunicorn's timeout).
 IDEMPOTENCY_LEASE_SECONDS = 60
 # Rendered landing pages of doors scanned again, per process (PostgreSQL: dropped on the database's NOTIFY when the
-# house changes; see doorplates/pagecache.py). Entries per process, and the most seconds one is kept. 0: no cache.
+# house changes; see fastpath/pagecache.py). Entries per process, and the most seconds one is kept. 0: no cache.
 LANDING_CACHE_ENTRIES = 20_000
 LANDING_CACHE_SECONDS = 300
 # The same cache holds the house card of a staff scan (per plate, with the landing pages' entries), and signed-in

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from backend import create_app
-from backend.doorplates import fastscan
 from backend.extensions import db
+from backend.fastpath import fastscan
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct-horse-battery"

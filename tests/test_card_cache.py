@@ -14,8 +14,9 @@ from sqlalchemy import func, select, text, update
 
 from backend.audit import AuditEvent
 from backend.auth.models import User, UserSession
-from backend.doorplates import fastscan, keys
+from backend.doorplates import keys
 from backend.extensions import db
+from backend.fastpath import fastscan
 from backend.tenancy.models import Person, Tenancy
 from tests.conftest import PG_URL, make_app, wait_for
 

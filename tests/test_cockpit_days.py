@@ -189,7 +189,7 @@ def test_a_batch_of_buffered_scans_moves_each_house_once(world, houses, make_use
     """PostgreSQL: the scan batcher COPYs rows; the statement trigger upserts each house from the batch."""
     if not world.config["DATABASE_URL"].startswith("postgresql"):
         pytest.skip("the COPY batch path is PostgreSQL's (SQLite writes scans in the request)")
-    from backend.doorplates.scanlog import ScanLog, conninfo
+    from backend.fastpath.scanlog import ScanLog, conninfo
 
     h1, h2 = houses.add("A1-1"), houses.add("A1-2")
     t0 = utcnow().replace(microsecond=0)

@@ -5,11 +5,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from backend.doorplates import fastscan, keys
+from backend.doorplates import keys
 from backend.doorplates import token as tokens
 from backend.doorplates.models import Scan
 from backend.doorplates.operations import resolve_token
 from backend.extensions import db
+from backend.fastpath import fastscan
 
 PERSON = {"name": "张三丰", "id_number": "330326199001011234", "phone": "13812345678"}
 

@@ -26,8 +26,8 @@ from schemathesis.specs.openapi.checks import (
 
 from backend.api.openapi import build_spec
 from backend.demo.seed import ACCOUNTS, DEMO_PASSWORD, seed
-from backend.doorplates import fastscan
 from backend.extensions import db
+from backend.fastpath import fastscan
 from tests.conftest import PG_URL, _truncate_all, make_app
 
 FUZZ_EXAMPLES = int(os.environ.get("MENPAI_FUZZ_EXAMPLES", "25"))

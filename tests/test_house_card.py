@@ -9,9 +9,9 @@ from loop_helpers import person
 from sqlalchemy import func, select
 
 from backend.audit import AuditEvent
-from backend.doorplates import fastscan
 from backend.doorplates.models import Doorplate, Scan, ScanCount
 from backend.extensions import db
+from backend.fastpath import fastscan
 from backend.houses import api as houses_api
 from backend.obligations.models import Obligation
 from backend.tenancy.models import Tenancy

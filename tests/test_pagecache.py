@@ -12,9 +12,10 @@ import psycopg
 import pytest
 from sqlalchemy import func, select, text, update
 
-from backend.doorplates import fastscan, keys, pagecache, scanlog
+from backend.doorplates import keys
 from backend.doorplates.models import Scan
 from backend.extensions import db
+from backend.fastpath import fastscan, pagecache, scanlog
 from backend.fire.models import FireNotice
 from backend.houses.models import House
 from backend.obligations.models import KINDS, Obligation

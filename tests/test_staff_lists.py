@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from PIL import Image
 from sqlalchemy import func, select
 
-from backend.doorplates import fastscan
 from backend.extensions import db
+from backend.fastpath import fastscan
 
 GRID = "330326100001001"
 TOWN = "330326100"

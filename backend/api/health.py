@@ -6,8 +6,8 @@ from flask import current_app
 from sqlalchemy import text
 
 from backend.api import root, route
-from backend.doorplates.fastscan import AUDIT_KEY
 from backend.extensions import db
+from backend.fastpath.fastscan import AUDIT_KEY
 
 
 @route(

@@ -15,6 +15,8 @@ from backend.auth import throttle
 from backend.auth.models import ROLES, STAFF_ROLES, User, UserSession
 from backend.errors import Conflict, Unauthorized, ValidationError
 from backend.extensions import db
+from backend.fastpath import cache as fastcache
+from backend.fastpath import pagecache
 from backend.regions.models import Region
 from backend.types import utcnow
 
@@ -116,9 +118,7 @@ def _cached_session(key_hash: str) -> UserSession | None:
     NOTIFY when the session, its user or a region changes), its user merged into the request's ORM session without
     a query; on a miss, read on its own connection and kept. The session row itself stays detached: requests only
     read it (its id, its CSRF token), and a read request its user too (load_session). None: no such session."""
-    from backend.doorplates import fastscan, pagecache
-
-    cache = fastscan.page_cache()
+    cache = fastcache.page_cache()
     if cache is None or not cache.max_sessions:
         return db.session.scalar(_session_query(key_hash))
     signed = cache.session(key_hash)
@@ -135,9 +135,7 @@ def _cached_session(key_hash: str) -> UserSession | None:
 
 def _forget_sessions(user_id: int) -> None:
     """Drop a user's sessions from this process's cache now; other processes drop them on the notification."""
-    from backend.doorplates import fastscan
-
-    cache = fastscan.page_cache()
+    cache = fastcache.page_cache()
     if cache is not None:
         cache.invalidate_sessions(f"u{user_id}")
 

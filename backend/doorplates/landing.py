@@ -8,12 +8,14 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import text
 
-from backend.doorplates import fastscan, keys, pagecache
+from backend.doorplates import keys
 from backend.doorplates import token as tokens
 from backend.doorplates.card import public_card
 from backend.doorplates.operations import Resolution, record_scan, resolve_short_code, resolve_token, token_of
 from backend.doorplates.token import ShortCodeError
 from backend.extensions import db
+from backend.fastpath import fastscan, pagecache
+from backend.fastpath.record import after_scan
 from backend.i18n import bound, current_language, t
 
 PROBLEM_STATUS = {"tampered": 404, "unknown": 404, "revoked": 410}
@@ -61,7 +63,7 @@ def _fast_page(token, tok, who):
     cache, today, lang = fastscan.page_cache(), date.today(), current_language()
     page = cache.get(token, lang, today) if cache else None
     if page is not None:
-        fastscan.record(page.doorplate_id, tok.version, "ok", "page", *who)
+        after_scan("ok", page.doorplate_id, tok.version, "page", *who, queued=True)
         return page.html, 200, NO_STORE
     epoch = cache.epoch if cache else None
     result, plate = fastscan.scan(tok.plate_id, tok.version, "page", *who)

@@ -6,16 +6,17 @@ Plain functions: they flush and write audit events, the caller commits.
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from backend import audit
 from backend.doorplates import keys
 from backend.doorplates import token as tokens
 from backend.doorplates.lookup import PlateView, load_plate
-from backend.doorplates.models import Doorplate, DoorplateRevocation, Scan
+from backend.doorplates.models import Doorplate, DoorplateRevocation
 from backend.errors import Conflict, ValidationError
 from backend.extensions import db
-from backend.geo.sql import point
+from backend.fastpath.record import after_scan
+from backend.fastpath.rule import classify
 from backend.locks import lock
 from backend.types import utcnow
 
@@ -99,11 +100,9 @@ def resolve_token(text: str) -> Resolution:
     plate = load_plate(tok.plate_id)
     if plate is None:
         return Resolution("unknown", version=tok.version)
-    if tok.version > plate.version:  # validly signed yet never issued: a leaked key? Logged against the plate.
-        return Resolution("unknown", plate, tok.version)
-    if tok.version < plate.version or plate.state == "revoked":
-        return Resolution("revoked", plate, tok.version)
-    return Resolution("ok", plate, tok.version)
+    # The one rule (fastpath/rule.py), as on PostgreSQL's fast path: a version never issued (a leaked key?) is
+    # "unknown", logged against the plate.
+    return Resolution(classify(tok.version, plate.version, plate.state, plate.house_status), plate, tok.version)
 
 
 def resolve_short_code(typed: str) -> Resolution:
@@ -118,24 +117,16 @@ def resolve_short_code(typed: str) -> Resolution:
 
 
 def record_scan(resolution: Resolution, channel: str, user=None, lon=None, lat=None) -> None:
-    """Every scan, whatever its result. Anonymous: time, plate and result only. (A Core insert: no ORM flush.)"""
+    """Every scan, whatever its result, in the request's transaction and warned about (fastpath/record.py).
+    Anonymous: time, plate and result only."""
     signed_in = user is not None and user.is_authenticated
-    values = {
-        "at": utcnow(),
-        "doorplate_id": resolution.plate.id if resolution.plate else None,
-        "version": resolution.version,
-        "result": resolution.result,
-        "channel": channel,
-        "user_id": user.id if signed_in else None,
-        "role": user.role if signed_in else None,
-    }
-    if signed_in and lon is not None and lat is not None:
-        values["point"] = point(lon, lat)
-    db.session.execute(insert(Scan.__table__).values(**values))
-    warn_unless_ok(resolution.result, channel, values["doorplate_id"])
-
-
-def warn_unless_ok(result: str, channel: str, doorplate_id: int | None) -> None:
-    """A scan of a tampered, replaced or unknown plate goes to the log as well."""
-    if result != "ok":
-        current_app.logger.warning("doorplate scan %s via %s (plate %s)", result, channel, doorplate_id)
+    after_scan(
+        resolution.result,
+        resolution.plate.id if resolution.plate else None,
+        resolution.version,
+        channel,
+        user.id if signed_in else None,
+        user.role if signed_in else None,
+        lon,
+        lat,
+    )

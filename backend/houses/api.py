@@ -8,13 +8,16 @@ from flask_login import current_user
 from backend.api import int_arg, json_body, route
 from backend.auth.scope import may_see_house
 from backend.cockpit import export
-from backend.doorplates import fastscan, keys
+from backend.doorplates import keys
 from backend.doorplates import token as tokens
 from backend.doorplates.api import problem, scan_position
-from backend.doorplates.operations import Resolution, record_scan, resolve_token, warn_unless_ok
+from backend.doorplates.operations import Resolution, record_scan, resolve_token
 from backend.errors import NotFound, ValidationError
 from backend.extensions import db
-from backend.houses import fastcard, queries, timeline
+from backend.fastpath import fastcard, fastscan
+from backend.fastpath.record import after_scan
+from backend.fastpath.rule import classify
+from backend.houses import queries, timeline
 from backend.houses.card import house_card
 from backend.houses.models import House
 from backend.houses.operations import declare_house, own_house, withdraw_house
@@ -154,14 +157,13 @@ def _fast_card_by_scan(tok):
     user = current_user._get_current_object()
     cache, today, key = fastscan.page_cache(), date.today(), ("card", tok.plate_id)
     entry = cache.lookup(key, today) if cache else None
-    if entry is None or entry.view.version != tok.version or entry.view.state == "revoked":
+    if entry is None or classify(tok.version, entry.view.version, entry.view.state, entry.view.house_status) != "ok":
         epoch = cache.epoch if cache else None
         result, plate = fastscan.read(tok.plate_id, tok.version)
         if plate is None:
             return None  # the general path records and answers it
         if result != "ok":
-            fastscan.record(plate.id, tok.version, result, "api", user.id, user.role)
-            warn_unless_ok(result, "api", plate.id)
+            after_scan(result, plate.id, tok.version, "api", user.id, user.role, queued=True)
             problem(Resolution(result, plate, tok.version))
         entry = None
     plate = entry.view if entry else plate
@@ -172,7 +174,7 @@ def _fast_card_by_scan(tok):
         if cache:
             cache.store(key, entry, epoch)
     card = fastcard.house_card(entry, user)  # its masked read's audit event queued
-    fastscan.record(plate.id, tok.version, "ok", "api", user.id, user.role)
+    after_scan("ok", plate.id, tok.version, "api", user.id, user.role, queued=True)
     return card
 
 

@@ -23,9 +23,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from backend.audit import AuditEvent
-from backend.doorplates import fastscan
 from backend.doorplates.lookup import PlateView
 from backend.doorplates.models import Doorplate, ScanCount
+from backend.fastpath import fastscan
 from backend.houses import card
 from backend.houses.models import House
 from backend.obligations.models import Obligation

@@ -12,7 +12,7 @@ Safety rules: nothing is served from the cache while the listener is not connect
 between the moment its read began and the store (`epoch`), so a read that raced a commit is never kept.
 Every hit still records its scan (scanlog).
 
-The same LRU holds the house card a staff member's scan returns (houses/fastcard.py, key ('card', plate id)),
+The same LRU holds the house card a staff member's scan returns (fastpath/fastcard.py, key ('card', plate id)),
 dropped by the same notifications (migration 20261203_1900 adds tenancies and people to them). And, under the
 same rules on their own channel, the signed-in sessions (auth/operations.py): `NOTIFY menpai_sessions` with
 's<session ids>', 'u<user ids>' or '*' when a session is revoked or touched, a user changed, a region changed.

@@ -4,28 +4,29 @@ The page is the most frequent request there is (every tenant, every officer, eve
 path costs five round trips (BEGIN, SELECT, INSERT, COMMIT, and the session's ROLLBACK); this one costs one
 read-only statement on an autocommit connection (prepared once per connection), and the scan row goes to
 `scanlog`, which COPYs rows in batches (a crash may lose the last fraction of a second of scan rows, never corrupt
-anything). Its result must equal the general path's, which tests/test_doorplate_landing.py checks on PostGIS.
+anything). Its result must equal the general path's: both take it from rule.classify and record it with
+record.after_scan, and tests/test_fastpath_rule.py runs every combination through both on PostGIS.
 """
 
 import json
 
 import psycopg
 from flask import current_app
-from sqlalchemy import BigInteger, Integer, and_, bindparam, case, create_engine, or_, select
+from sqlalchemy import BigInteger, and_, bindparam, create_engine, select
 from sqlalchemy.dialects import postgresql
 
 from backend import overdue
 from backend.addresses.models import Address
-from backend.doorplates import pagecache, scanlog
 from backend.doorplates.lookup import NOTICE_COLUMNS, PLATE_COLUMNS, NoticeView, PlateView
 from backend.doorplates.models import Doorplate
+from backend.fastpath import cache, scanlog
+from backend.fastpath import record as records
+from backend.fastpath.rule import classify
 from backend.fire.models import OPEN, FireNotice
 from backend.houses.models import House
-from backend.types import utcnow
 
 ENGINE_KEY = "menpai.scan_engine"
 DURABLE_KEY = "menpai.durable_engine"
-LOG_KEY = "menpai.scan_log"
 AUDIT_KEY = "menpai.read_audit_log"
 AUDIT_COLUMNS = (
     "at",
@@ -40,19 +41,14 @@ AUDIT_COLUMNS = (
     "person_id",
     "house_id",
 )
-CACHE_KEY = "menpai.page_cache"
+available, page_cache = cache.available, cache.page_cache  # the landing page's and the card's callers ask here
 
 
 def _statement():
-    """The read, built from the same column list and colour expression as the general path, for PostgreSQL."""
-    version = bindparam("version", None, type_=Integer, required=False)
-    result = case(
-        (or_(Doorplate.state == "revoked", version < Doorplate.version), "revoked"),
-        (version > Doorplate.version, "unknown"),
-        else_="ok",
-    )
+    """The read, built from the same column list and colour expression as the general path, for PostgreSQL. The
+    outcome is not computed here: rule.classify decides it from the columns read, as on the general path."""
     plate = (
-        select(*PLATE_COLUMNS, result.label("result"))
+        select(*PLATE_COLUMNS)
         .join(House, Doorplate.house_id == House.id)
         .join(Address, House.address_id == Address.id)
         .where(Doorplate.plate_id == bindparam("plate_id", None, type_=BigInteger, required=False))
@@ -70,10 +66,6 @@ def _statement():
 
 SQL, DEFAULTS, NAMES = _statement()
 FIELDS = [f for f in PlateView.__dataclass_fields__ if f != "notices"]
-
-
-def available() -> bool:
-    return current_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
 
 
 def _engine():
@@ -115,20 +107,6 @@ def write(sql: str, params: dict) -> None:
             raw.close()
 
 
-def _log() -> scanlog.ScanLog:
-    log = current_app.extensions.get(LOG_KEY)
-    if log is None:
-        config = current_app.config
-        log = scanlog.ScanLog(
-            scanlog.conninfo(config["SQLALCHEMY_DATABASE_URI"]),
-            flush_seconds=config["SCAN_FLUSH_SECONDS"],
-            max_rows=config["SCAN_BUFFER_ROWS"],
-            max_buffered=config["SCAN_BUFFER_MAX"],
-        )
-        current_app.extensions[LOG_KEY] = log
-    return log
-
-
 def _audit_log() -> scanlog.ScanLog:
     log = current_app.extensions.get(AUDIT_KEY)
     if log is None:
@@ -156,42 +134,20 @@ def audit_read(event: dict, sql: str) -> None:
     log.add(tuple(json.dumps(event["details"]) if c == "details" else event[c] for c in AUDIT_COLUMNS))
 
 
-def page_cache():
-    """This process's cache of pages, cards and sessions, or None (SQLite, or both sizes 0)."""
-    cache = current_app.extensions.get(CACHE_KEY)
-    if cache is None:
-        config = current_app.config
-        if not (config["LANDING_CACHE_ENTRIES"] or config["SESSION_CACHE_ENTRIES"]) or not available():
-            return None
-        cache = pagecache.PageCache(
-            scanlog.conninfo(config["SQLALCHEMY_DATABASE_URI"]),
-            max_entries=config["LANDING_CACHE_ENTRIES"],
-            max_seconds=config["LANDING_CACHE_SECONDS"],
-            max_sessions=config["SESSION_CACHE_ENTRIES"],
-        )
-        current_app.extensions[CACHE_KEY] = cache
-    return cache
-
-
-def record(doorplate_id: int, version: int, result: str, channel: str, user_id=None, role=None) -> None:
-    """Queue a scan row (the page came from the cache)."""
-    _log().add((utcnow(), doorplate_id, version, result, channel, user_id, role))
-
-
 def flush(app) -> int:
     """Write the buffered scan rows and read audit events now (tests, benchmarks); the scan rows written."""
     audit = app.extensions.get(AUDIT_KEY)
     if audit:
         audit.flush()
-    log = app.extensions.get(LOG_KEY)
+    log = app.extensions.get(records.LOG_KEY)
     return log.flush() if log else 0
 
 
 def dispose(app) -> None:
-    cache = app.extensions.pop(CACHE_KEY, None)
-    if cache is not None:
-        cache.stop()
-    for key in (AUDIT_KEY, LOG_KEY):
+    pages = app.extensions.pop(cache.CACHE_KEY, None)
+    if pages is not None:
+        pages.stop()
+    for key in (AUDIT_KEY, records.LOG_KEY):
         log = app.extensions.pop(key, None)
         if log is not None:
             log.close()
@@ -225,16 +181,18 @@ def fetch(sql: str, params: dict, names: list[str]) -> list[dict]:
 
 def read(plate_id: int, version: int) -> tuple[str, PlateView | None]:
     """(result, plate) for a verified token, nothing recorded; ("unknown", None) if no such plate."""
-    rows = fetch(SQL, {**DEFAULTS, "plate_id": plate_id, "version": version, "today": overdue.today()}, NAMES)
+    rows = fetch(SQL, {**DEFAULTS, "plate_id": plate_id, "today": overdue.today()}, NAMES)
     if not rows:
         return "unknown", None
     notices = tuple(NoticeView(r["kind"], r["notice_status"], r["title"], r["deadline"]) for r in rows if r["kind"])
-    return rows[0]["result"], PlateView(**{f: rows[0][f] for f in FIELDS}, notices=notices)
+    plate = PlateView(**{f: rows[0][f] for f in FIELDS}, notices=notices)
+    return classify(version, plate.version, plate.state, plate.house_status), plate
 
 
 def scan(plate_id: int, version: int, channel: str, user_id=None, role=None) -> tuple[str, PlateView | None]:
-    """(result, plate) and the scan row queued; ("unknown", None) with nothing queued if no such plate."""
+    """(result, plate), the scan row queued and warned about (record.after_scan); ("unknown", None) with nothing
+    queued if no such plate (the general path records that one)."""
     result, plate = read(plate_id, version)
     if plate is not None:
-        record(plate.id, version, result, channel, user_id, role)
+        records.after_scan(result, plate.id, version, channel, user_id, role, queued=True)
     return result, plate

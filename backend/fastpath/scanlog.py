@@ -8,7 +8,7 @@ path had with synchronous_commit=off. A failed COPY keeps the rows and tries aga
 oldest are dropped and counted in the log, so a database outage never grows a worker without bound.
 With SCAN_FLUSH_SECONDS = 0 (the tests) every row is written before the request returns.
 
-The same class buffers the audit events of masked reads on the house card's fast path (houses/fastcard.py), with
+The same class buffers the audit events of masked reads on the house card's fast path (fastpath/fastcard.py), with
 two differences: its COPY commits synchronously (an event is on disk once its batch is written), and it never
 drops: while its last write failed it says so (`failing`) and the card writes its event synchronously instead, so
 a card is only answered when its event is written or queued behind a working writer.
