@@ -37,6 +37,7 @@ def test_the_timeline_shows_suspension_closure_and_reopening_with_who_and_why(ap
     (closed,) = [e for e in events if e["kind"] == "notice_closed"]
     assert closed["by"] == by and closed["outcome"] == "resolved"
     # A refused change is no step: reopening an active house again changes nothing.
-    assert officer.post(f"/api/v1/houses/{house}/status", json={"status": "active", "reason": "再次恢复"}).status_code == 409
+    again = officer.post(f"/api/v1/houses/{house}/status", json={"status": "active", "reason": "再次恢复"})
+    assert again.status_code == 409
     again = officer.client.get(f"/api/v1/houses/{house}/timeline?scans=0").get_json()["events"]
     assert sum(e["kind"] == "house_status" for e in again) == 3
