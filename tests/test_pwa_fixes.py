@@ -86,7 +86,7 @@ def test_a_penalty_without_amount_reads_no_null_and_closes_on_a_second_tap(app, 
     log_in(page, "fire-zhao")
     page.wait_for_selector("#penalty-line")
     line = page.inner_text("#penalty-line")
-    assert "null" not in page.inner_text("main") and "未填写" in line, line
+    assert "null" not in page.inner_text("main") and line == "罚款金额未填写 · 文号未填写", line
     page.click("#resolve button[type=submit]")  # the first tap asks
     page.wait_for_selector("#resolve-confirm-text:visible")
     with app.app_context():

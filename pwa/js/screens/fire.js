@@ -195,8 +195,8 @@ const given = (v) => v !== null && v !== undefined && v !== '';
 /** 罚款 … 元 · 文号 …: a part not filled in says so, never "null". */
 export function penaltyLine(notice) {
   return [
-    t('fire.penalty_amount', { amount: given(notice.amount) ? notice.amount : t('fire.not_filled') }),
-    t('fire.penalty_number', { number: given(notice.decision_number) ? notice.decision_number : t('fire.not_filled') }),
+    given(notice.amount) ? t('fire.penalty_amount', { amount: notice.amount }) : t('fire.penalty_amount_missing'),
+    given(notice.decision_number) ? t('fire.penalty_number', { number: notice.decision_number }) : t('fire.penalty_number_missing'),
   ].join(' · ');
 }
 

@@ -65,9 +65,9 @@ function resolveSection(ctx, card, person) {
     h('p', { class: 'muted' }, t('conflict.help')),
     h('div', { 'data-field': 'outcome', class: 'choices', role: 'radiogroup' }, OUTCOMES.map((o) =>
       h('label', { class: 'check' },
-        h('input', { type: 'radio', name: 'outcome', value: o }), ' ',
-        h('strong', {}, t(`conflict.${o}`)), h('br'),
-        h('span', { class: 'muted' }, t(`conflict.${o}_help`, person.presented || {}))))),
+        h('input', { type: 'radio', name: 'outcome', value: o }),
+        h('span', {}, h('strong', {}, t(`conflict.${o}`)), h('br'),
+          h('span', { class: 'muted' }, t(`conflict.${o}_help`, person.presented || {})))))),
     h('div', { 'data-field': 'reason' },
       h('label', { for: `resolve-reason-${id}` }, t('conflict.reason')),
       h('input', { id: `resolve-reason-${id}`, name: 'reason', maxlength: '300' })),
