@@ -61,8 +61,15 @@ def test_a_far_approval_is_reported_as_sent_to_review_and_the_supervisor_settles
     log_in(supervisor, "sup-zhao")
     supervisor.wait_for_selector(f"[data-task='{task}']")
     item = supervisor.locator(f"[data-task='{task}']")
+    for button in item.locator("button").all():  # a thumb's target: at least 44×44 CSS px
+        box = button.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44, box
     item.locator("button.secondary").click()  # send back without a reason: refused in the page
     assert item.locator(".error").inner_text() in texts("reviews.need_reason")
     item.locator("button:not(.secondary)").click()
     supervisor.wait_for_selector(f"[data-task='{task}']", state="detached")
+    # The toast uses the screen's width: one line for a short text, never a narrow box broken mid-word.
+    supervisor.wait_for_selector("#toast:not([hidden])")
+    toast = supervisor.locator("#toast").bounding_box()
+    assert toast["height"] < 60 or toast["width"] > 360 * 0.8, toast
     assert house_status(app, house) == "active"

@@ -457,6 +457,7 @@ def test_a_fire_officer_reopens_a_closed_house_only_after_closing_its_penalty(ap
     assert "处罚决定尚未结案" in page.inner_text("#reopen")
     page.click("#reopen a[data-notice-id]")
     page.click("#resolve button[type=submit]")
+    page.click("#resolve button[type=submit]:has-text('确认结案')")  # closing asks once more, in the page
     page.wait_for_selector("form#reopen")
     page.click("form#reopen button[type=submit]")  # no reason: the field says so, in its own words
     page.wait_for_selector("form#reopen [data-error-for=reason]")

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
+from backend.audit import AuditEvent
 from backend.auth.models import User
 from backend.doorplates.models import Doorplate, DoorplateRevocation, Scan
 from backend.extensions import db
@@ -85,7 +86,30 @@ def _events(house: House) -> list[dict]:
     )
     for r in db.session.scalars(revoked):
         events.append({"at": r.revoked_at, "kind": "doorplate_revoked", "version": r.version, "reason": r.reason})
-    return events
+    return events + status_events(house)
+
+
+STATUS_ACTIONS = {"house.suspended": "suspended", "house.closed": "closed", "house.active": "active"}
+
+
+def status_events(house: House) -> list[dict]:
+    """Suspended, closed (取缔) and reopened: read from the audit log, the house's only record of them (who, why)."""
+    rows = db.session.execute(
+        select(AuditEvent.at, AuditEvent.action, AuditEvent.details, User.display_name)
+        .outerjoin(User, AuditEvent.actor_id == User.id)
+        .where(AuditEvent.house_id == house.id, AuditEvent.action.in_(tuple(STATUS_ACTIONS)))
+    )
+    return [
+        {
+            "at": at,
+            "kind": "house_status",
+            "status": STATUS_ACTIONS[action],
+            "before": (details or {}).get("before"),
+            "reason": (details or {}).get("reason"),
+            "by": name,
+        }
+        for at, action, details, name in rows
+    ]
 
 
 def _scans(house: House, before: datetime | None, limit: int) -> list[dict]:

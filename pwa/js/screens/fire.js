@@ -105,7 +105,8 @@ function noticeItem(n) {
       h('strong', {}, n.title), h('br'),
       h('span', {}, shortPlace(n)), h('br'),
       h('span', { class: late ? 'error' : 'muted' }, [
-        t(`fire.kind.${n.kind}`), t(`fire.status.${n.status}`),
+        // "已逾期 · …已逾期 4 天" said it twice: the days late say it once.
+        t(`fire.kind.${n.kind}`), late && n.deadline && n.status === 'overdue' ? null : t(`fire.status.${n.status}`),
         n.deadline ? t(late ? 'fire.days_late' : 'fire.days_left', { n: Math.abs(n.days_left), date: n.deadline }) : null,
       ].filter(Boolean).join(' · ')),
       n.kind === 'rectification' && AWAITING_INSPECTION.includes(n.status) ? [' ', h('span', { class: 'tag' }, t('fire.to_reinspect'))] : null,
@@ -179,7 +180,7 @@ export async function noticeScreen(ctx, id) {
     h('p', { class: 'muted', id: 'notice-meta', 'data-status': notice.status }, [t(`fire.kind.${notice.kind}`), t(`fire.status.${notice.status}`),
       notice.deadline ? t('fire.deadline', { date: notice.deadline }) : null].filter(Boolean).join(' · ')),
     notice.legal_basis ? h('p', { class: 'muted' }, t('fire.field.legal_basis'), ': ', notice.legal_basis) : null,
-    notice.kind === 'penalty' ? h('p', {}, t('fire.penalty_line', { amount: notice.amount, number: notice.decision_number })) : null,
+    notice.kind === 'penalty' ? h('p', { id: 'penalty-line' }, penaltyLine(notice)) : null,
     notice.body ? h('p', {}, notice.body) : null,
     queued ? h('p', { class: 'tag' }, t('fire.reinspect_queued')) : null,
     h('a', { href: `#/house/${notice.house_id}` }, t('staff.house_title')),
@@ -189,13 +190,37 @@ export async function noticeScreen(ctx, id) {
   );
 }
 
-/** An open penalty decision keeps the plate red: closed here once paid or enforced (the house can then reopen). */
+const given = (v) => v !== null && v !== undefined && v !== '';
+
+/** 罚款 … 元 · 文号 …: a part not filled in says so, never "null". */
+export function penaltyLine(notice) {
+  return [
+    given(notice.amount) ? t('fire.penalty_amount', { amount: notice.amount }) : t('fire.penalty_amount_missing'),
+    given(notice.decision_number) ? t('fire.penalty_number', { number: notice.decision_number }) : t('fire.penalty_number_missing'),
+  ].join(' · ');
+}
+
+/**
+ * An open penalty decision keeps the plate red: closed here once paid or enforced (the house can then reopen).
+ * Closing cannot be undone: the first tap asks, in the page, and only the confirming tap sends it.
+ */
 function resolveForm(ctx, notice) {
   const summary = h('p', { class: 'error', role: 'alert' });
-  const form = h('form', { id: 'resolve', novalidate: true }, summary,
-    h('button', { type: 'submit' }, t('fire.close_resolved')));
+  const ask = h('p', { class: 'warn', id: 'resolve-confirm-text', hidden: true }, t('fire.close_confirm_text'));
+  const cancel = h('button', { type: 'button', class: 'secondary', id: 'resolve-cancel', hidden: true }, t('fire.close_cancel'));
+  const submit = h('button', { type: 'submit' }, t('fire.close_resolved'));
+  const form = h('form', { id: 'resolve', novalidate: true }, summary, ask, submit, cancel);
+  const asking = (on) => {
+    ask.hidden = !on;
+    cancel.hidden = !on;
+    form.dataset.confirming = on ? '1' : '';
+    submit.textContent = t(on ? 'fire.close_confirm' : 'fire.close_resolved');
+  };
+  cancel.addEventListener('click', () => asking(false));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    if (!form.dataset.confirming) { asking(true); ask.scrollIntoView({ block: 'center' }); return; }
+    asking(false);
     const label = `${t('fire.close_resolved')} · ${notice.title}`;
     const body = { outcome: 'resolved' };
     const outcome = await sendOrQueue(ctx, form, { method: 'POST', url: `/api/v1/notices/${notice.id}/close`, body, label });

@@ -9,6 +9,7 @@ import { colourTag, place } from './grid-houses.js';
 
 const TIMELINE_SHOWN = 8;
 const AWAITING_INSPECTION = ['submitted', 'overdue', 'escalated'];
+const RESOLVERS = ['police', 'supervisor'];
 
 /**
  * Police only: a person's full name, ID number and phone, for a stated reason (the server audits it). Shown on the
@@ -19,7 +20,7 @@ const conflictText = (p) => (p.conflict === 'open' && p.presented ? t('staff.con
 
 function revealButton(person) {
   const li = h('li', { 'data-person-id': person.person_id });
-  const masked = [person.name, person.room, person.phone, conflictText(person)].filter(Boolean).join(' · ');
+  const masked = h('span', {}, [person.name, person.room, person.phone, conflictText(person)].filter(Boolean).join(' · '));
   const open = () => {
     const summary = h('p', { class: 'error', role: 'alert' });
     const form = h('form', { class: 'reveal', novalidate: true },
@@ -31,24 +32,77 @@ function revealButton(person) {
       event.preventDefault();
       try {
         const clear = await api(`/api/v1/people/${person.person_id}/reveal`, { method: 'POST', body: { reason: form.elements.reason.value.trim() } });
-        li.replaceChildren(h('strong', { class: 'revealed' }, [clear.name, clear.id_number, clear.phone].join(' · ')),
-          h('p', { class: 'muted' }, t('police.revealed')));
+        // Only the masked line and this form give way: a conflict's resolve form below stays.
+        masked.replaceWith(h('strong', { class: 'revealed' }, [clear.name, clear.id_number, clear.phone].join(' · ')));
+        form.replaceWith(h('p', { class: 'muted' }, t('police.revealed')));
       } catch (err) {
         showFieldErrors(form, err.fields);
         summary.textContent = err.message;
       }
     });
-    li.append(form);
+    button.after(form);
+    button.remove();
     form.elements.reason.focus();
   };
-  li.append(masked, ' ', h('button', { type: 'button', class: 'small secondary', 'data-action': 'reveal', onclick: (e) => { e.target.remove(); open(); } }, t('police.reveal')));
+  const button = h('button', { type: 'button', class: 'small secondary', 'data-action': 'reveal', onclick: open }, t('police.reveal'));
+  li.append(masked, ' ', button);
   return li;
+}
+
+const OUTCOMES = ['keep', 'correct', 'refuse'];
+
+/**
+ * Police or a supervisor in scope: settle an open identity conflict (POST /tenancies/{id}/resolve, a reason
+ * required, audited) through the outbox like every staff write (its item id is the Idempotency-Key). keep: the
+ * stored record stays and the check-in goes on to the landlord; correct: the stored record takes what was
+ * presented; refuse: the check-in is refused and its place freed.
+ */
+function resolveSection(ctx, card, person) {
+  const id = person.tenancy_id;
+  const summary = h('p', { class: 'error', role: 'alert' });
+  const form = h('form', { class: 'card resolve', novalidate: true, 'data-tenancy-id': id },
+    h('h3', {}, t('conflict.title')),
+    h('p', { class: 'muted' }, t('conflict.help')),
+    h('div', { 'data-field': 'outcome', class: 'choices', role: 'radiogroup' }, OUTCOMES.map((o) =>
+      h('label', { class: 'check' },
+        h('input', { type: 'radio', name: 'outcome', value: o }),
+        h('span', {}, h('strong', {}, t(`conflict.${o}`)), h('br'),
+          h('span', { class: 'muted' }, t(`conflict.${o}_help`, person.presented || {})))))),
+    h('div', { 'data-field': 'reason' },
+      h('label', { for: `resolve-reason-${id}` }, t('conflict.reason')),
+      h('input', { id: `resolve-reason-${id}`, name: 'reason', maxlength: '300' })),
+    summary,
+    h('button', { type: 'submit' }, t('conflict.submit')));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = { outcome: form.elements.outcome.value, reason: form.elements.reason.value.trim() };
+    const missing = {};
+    if (!body.outcome) missing.outcome = t('conflict.choose');
+    if (body.reason.length < 4) missing.reason = t('conflict.reason_short');
+    showFieldErrors(form, missing);
+    summary.textContent = Object.keys(missing).length ? t('fire.check_fields') : '';
+    if (Object.keys(missing).length) { form.querySelector('.field-error')?.scrollIntoView({ block: 'center' }); return; }
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    const label = `${t('conflict.title')} · ${place(card)}`;
+    const outcome = await sendOrQueue(ctx, form, { method: 'POST', url: `/api/v1/tenancies/${id}/resolve`, body, label });
+    button.disabled = false;
+    if (outcome === 'refused') return;
+    const text = t(outcome === 'sent' ? `conflict.done_${body.outcome}` : 'fire.queued');
+    form.replaceWith(h('p', { class: 'resolved', role: 'status', 'data-outcome': body.outcome, 'data-sent': outcome }, text));
+    toast(text);
+  });
+  return form;
 }
 
 /** One step of the timeline in words; a missing name shows as nothing rather than "null". */
 function eventText(event) {
   const params = Object.fromEntries(Object.entries(event).map(([k, v]) => [k, v ?? '']));
   if (event.kind === 'verified') params.outcome = t(`verify.outcome.${event.outcome}`);
+  if (event.kind === 'house_status') {
+    const key = event.status === 'active' ? 'reopened' : event.status;
+    return t(`staff.event.house_${key}`, params).replace(/（）|\(\)/, '').trim();
+  }
   return t(`staff.event.${event.kind}`, params).trim();
 }
 
@@ -137,9 +191,13 @@ export async function houseScreen(ctx, id) {
       h('ul', { class: 'list rows' }, card.obligations.map((o) => h('li', { class: o.state === 'overdue' ? 'error' : null },
         t(`staff.obligation.${o.kind}`), ' · ', t('staff.due', { date: o.due_date }), o.state === 'overdue' ? ` · ${t('staff.overdue')}` : '')))] : null,
     card.occupants.length ? [h('h2', {}, t('staff.occupants', { n: card.occupants.length })),
-      h('ul', { class: 'list rows', id: 'occupants' }, card.occupants.map((p) => (ctx.session.user.role === 'police'
-        ? revealButton(p)
-        : h('li', {}, [p.name, p.room, p.phone, conflictText(p)].filter(Boolean).join(' · ')))))] : null,
+      h('ul', { class: 'list rows', id: 'occupants' }, card.occupants.map((p) => {
+        const li = ctx.session.user.role === 'police'
+          ? revealButton(p)
+          : h('li', {}, [p.name, p.room, p.phone, conflictText(p)].filter(Boolean).join(' · '));
+        if (RESOLVERS.includes(ctx.session.user.role) && p.conflict === 'open') li.append(resolveSection(ctx, card, p));
+        return li;
+      }))] : null,
     h('h2', {}, t('staff.timeline')),
     h('ul', { class: 'list timeline' }, timeline.events.slice(0, TIMELINE_SHOWN).map((e) =>
       h('li', {}, h('span', { class: 'muted' }, formatTime(Date.parse(e.at))), ' ', eventText(e)))),

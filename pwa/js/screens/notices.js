@@ -40,10 +40,12 @@ export async function noticesScreen() {
 }
 
 function noticeItem(n) {
+  const unread = !n.read_at && !CLOSED.includes(n.status); // a closed notice asks nothing of the landlord
+  const late = countdown(n) !== null && n.days_left < 0 && n.status === 'overdue'; // "已逾期 4 天" says it once
   return h('li', { 'data-notice-id': n.id, 'data-status': n.status },
     h('a', { href: `#/notices/${n.id}` },
-      h('strong', {}, n.read_at ? null : h('span', { class: 'tag' }, t('landlord.notice.unread')), n.read_at ? '' : ' ', n.title), h('br'),
-      h('span', { class: 'muted' }, [t(`landlord.notice.kind.${n.kind}`), t(`landlord.notice.status.${n.status}`)].join(' · ')),
+      h('strong', {}, unread ? [h('span', { class: 'tag', 'data-unread': '' }, t('landlord.notice.unread')), ' '] : null, n.title), h('br'),
+      h('span', { class: 'muted' }, [t(`landlord.notice.kind.${n.kind}`), late ? null : t(`landlord.notice.status.${n.status}`)].filter(Boolean).join(' · ')),
       countdown(n) ? [' · ', h('span', { class: urgency(n), 'data-countdown': n.days_left }, countdown(n))] : null,
     ),
   );
