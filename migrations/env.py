@@ -8,7 +8,8 @@ from flask import current_app
 from geoalchemy2 import alembic_helpers
 
 config = context.config
-fileConfig(config.config_file_name)
+# Keep existing loggers (the app's): migrations also run inside a process that goes on serving or testing.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 target_db = current_app.extensions["migrate"].db
 
