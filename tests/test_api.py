@@ -2,7 +2,7 @@
 
 from openapi_spec_validator import validate
 
-from backend.api import DOCS
+from backend.api.routing import DOCS
 
 
 def test_openapi_document_is_valid_and_describes_every_route(app, client):

@@ -119,7 +119,7 @@ def test_a_replayed_reveal_is_audited_again_and_its_answer_is_never_stored(app, 
 
 
 def test_no_idempotent_route_but_the_declared_ones_answers_a_person_in_clear():
-    from backend.api import DOCS
+    from backend.api.routing import DOCS
 
     clear = {ep for ep, d in DOCS.items() if d["idempotent"] and d["response"] == "Person"}
     assert clear and all(DOCS[ep]["personal"] for ep in clear)

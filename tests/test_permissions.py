@@ -10,12 +10,14 @@ import itertools
 from datetime import date, timedelta
 from pathlib import Path
 
+import jsonschema
 import pytest
 from loop_helpers import answers, declaration, jpeg, person
 from push_helpers import Browser
 from sqlalchemy import select
 
-from backend.api import DOCS
+from backend.api.openapi import build_spec
+from backend.api.routing import DOCS
 from backend.auth.models import STAFF_ROLES, User, UserSession
 from backend.extensions import db
 from backend.fire.models import FireNotice, NoticeItem
@@ -369,6 +371,8 @@ class World:
         self.declared = {IN: houses.add("A1-2", status="declared", landlord="owner"), OUT: self._second_unit(houses)}
         self.plates = {t: houses.plate(self.house[t]) for t in (IN, OUT)}
         with app.test_request_context():
+            from backend.api.contract import parse
+            from backend.tenancy.contracts import CheckIn
             from backend.tenancy.operations import check_in
 
             users = {u.username: u for u in db.session.scalars(select(User))}
@@ -378,7 +382,7 @@ class World:
                 tenancy = check_in(
                     users[tenant],
                     self.plates[t][0],
-                    {**person(1 if t == IN else 2), "move_in": date.today().isoformat()},
+                    parse(CheckIn, {**person(1 if t == IN else 2), "move_in": date.today().isoformat()}),
                 )
                 self.tenancy[t], self.person[t] = tenancy.id, tenancy.person_id
             self.notice = {}
@@ -545,7 +549,20 @@ def test_permission_matrix(app, houses, make_user, endpoint):
             good = got == want
         if not good:
             unexpected.append((role, target, want, got, text[:160]))
+        elif 200 <= got < 300 and resp.is_json:
+            unexpected += [(role, target, "schema", got, e) for e in _schema_errors(app, endpoint, resp.get_json())]
     assert unexpected == []
+
+
+def _schema_errors(app, endpoint, body) -> list[str]:
+    """Where a 2xx answer differs from the response schema the API document gives it (the route's declaration)."""
+    name = DOCS[endpoint]["response"]
+    if name is None:
+        return []
+    spec = build_spec(app)
+    schema = {**spec["components"]["schemas"][name], "components": spec["components"]}
+    validator = jsonschema.validators.Draft202012Validator(schema)
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}" for e in validator.iter_errors(body)]
 
 
 def _outside_mark(world, endpoint):

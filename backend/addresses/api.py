@@ -5,9 +5,10 @@ from flask_login import current_user
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 
+from backend.addresses import cli
 from backend.addresses.models import COMPONENTS, Address
 from backend.addresses.search import search
-from backend.api import int_arg, route
+from backend.api.routing import int_arg, route
 from backend.auth.scope import require_in_scope
 from backend.errors import NotFound
 from backend.extensions import db
@@ -61,3 +62,8 @@ def address_detail(code):
     if current_user.is_staff:
         require_in_scope(current_user, address.scope_code)
     return address_json(address)
+
+
+def init_app(app):
+    """标准地址: standard addresses, search and import."""
+    cli.init_app(app)

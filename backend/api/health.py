@@ -5,7 +5,7 @@ import time
 from flask import current_app
 from sqlalchemy import text
 
-from backend.api import root, route
+from backend.api.routing import root, route
 from backend.extensions import db
 from backend.fastpath.fastscan import AUDIT_KEY
 
@@ -38,3 +38,7 @@ def healthz():
         "db_ms": round((time.perf_counter() - started) * 1000, 1),
     }
     return body, 200 if ok else 503
+
+
+def init_app(app):
+    """The routes above are registered on import."""

@@ -3,9 +3,10 @@
 import re
 
 from flask import current_app
+from pydantic.json_schema import models_json_schema
 from werkzeug.routing import IntegerConverter
 
-from backend.api import DOCS, root, route
+from backend.api.routing import DOCS, MODELS, root, route
 from backend.api.schemas import SCHEMAS
 
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -63,6 +64,45 @@ def _ref(name):
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def model_schemas() -> dict:
+    """The JSON Schema of every declared request and response model, by name, referring to each other."""
+    if not MODELS:
+        return {}
+    _, top = models_json_schema(
+        [(m, "validation") for m in MODELS.values()], ref_template="#/components/schemas/{model}"
+    )
+    return {name: _tidy(schema) for name, schema in top.get("$defs", {}).items()}
+
+
+def _tidy(schema):
+    """OpenAPI 3.1 as people write it: `{"type": ["string", "null"], "maxLength": 40}` for an optional text rather
+    than pydantic's anyOf of two, and no generated titles."""
+    if isinstance(schema, list):
+        return [_tidy(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for key, value in schema.items():
+        if key == "title" and isinstance(value, str):
+            continue
+        if key in ("properties", "$defs", "patternProperties"):
+            out[key] = {name: _tidy(child) for name, child in value.items()}
+        else:
+            out[key] = _tidy(value)
+    alts = out.get("anyOf")
+    if isinstance(alts, list) and len(alts) == 2 and {"type": "null"} in alts:
+        (other,) = [a for a in alts if a != {"type": "null"}]
+        if isinstance(other.get("type"), str):
+            out.pop("anyOf")
+            merged = {**other, "type": [other["type"], "null"]}
+            if "enum" in merged:
+                merged["enum"] = [*merged["enum"], None]
+            out = {**merged, **out}
+    if "default" in out and out["default"] is None and "null" not in (out.get("type") or ()):
+        out.pop("default")  # a field that may be absent from an answer, never null
+    return out
+
+
 def build_spec(app) -> dict:
     paths: dict[str, dict] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
@@ -77,7 +117,7 @@ def build_spec(app) -> dict:
         "servers": [{"url": app.config["PUBLIC_BASE_URL"]}],
         "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **model_schemas()},
             "responses": {
                 "Error": {"description": "Error", "content": {"application/json": {"schema": _ref("Error")}}}
             },
@@ -96,3 +136,7 @@ def build_spec(app) -> dict:
 @route("/api/openapi.json", summary="This document", tag="system", blueprint=root, auth=False)
 def openapi_json():
     return build_spec(current_app._get_current_object())
+
+
+def init_app(app):
+    """The routes above are registered on import."""

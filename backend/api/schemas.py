@@ -270,64 +270,6 @@ SCHEMAS = {
         required=["decision"],
     ),
     "ReviewDecision": _obj({"task_id": _int, "decision": _str, "reason": {"type": ["string", "null"]}}),
-    "CheckIn": _obj(
-        {
-            "name": _text(50),
-            "id_number": _text(18, "18 characters; spaces around are trimmed"),
-            "phone": _text(20, "a mainland mobile number; +86, spaces and dashes allowed"),
-            "room": _text(40),
-            "move_in": {"type": "string", "format": "date"},
-            "expected_move_out": {"type": "string", "format": "date"},
-            "client_id": CLIENT_ID,
-        },
-        required=["name", "id_number", "phone", "move_in"],
-    ),
-    "Tenancy": _obj(
-        {
-            "id": _int,
-            "house_id": _int,
-            "address": _str,
-            "status": _str,
-            "room": _nstr,
-            "move_in": _str,
-            "person": {"type": "object", "description": "masked name, id_number, phone"},
-            "duplicate_elsewhere": {"type": "boolean", "description": "landlord and staff only"},
-            "conflict": {
-                "type": ["string", "null"],
-                "enum": ["open", "kept", "corrected", "refused", None],
-                "description": "landlord and staff only: the ID number is held by a person with another name or phone",
-            },
-            "presented": {
-                "type": ["object", "null"],
-                "description": "landlord and staff only: the name and phone the conflicting check-in presented, masked",
-            },
-        },
-        required=["id", "house_id", "status", "person"],
-    ),
-    "ConflictResolve": _obj(
-        {
-            "outcome": {"enum": ["keep", "correct", "refuse"]},
-            "reason": {"type": "string", "minLength": 4, "maxLength": 300},
-            "client_id": CLIENT_ID,
-        },
-        required=["outcome", "reason"],
-    ),
-    "TenancyList": _obj({"tenancies": {"type": "array", "items": {"$ref": "#/components/schemas/Tenancy"}}}),
-    "Reveal": _obj({"reason": _text(300, min_length=4)}),
-    "Refuse": _obj({"reason": _text(300, "optional, kept in the audit log"), "client_id": CLIENT_ID}, required=[]),
-    "Person": _obj(
-        {
-            "id": _int,
-            "name": _str,
-            "id_number": _str,
-            "phone": _str,
-            "presented": {
-                "type": "array",
-                "items": {"type": "object"},
-                "description": "open check-in conflicts on this ID number in scope: tenancy_id, name, phone presented",
-            },
-        }
-    ),
     "Obligation": _obj(
         {"id": _int, "house_id": _int, "kind": _str, "due_date": _str, "state": _str},
     ),

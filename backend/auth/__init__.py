@@ -89,7 +89,3 @@ def init_app(app):
     login_manager.user_loader(_load_user)
     login_manager.unauthorized_handler(_unauthorized)
     app.before_request(csrf_protect)
-
-    from backend.auth import cli
-
-    cli.init_app(app)

@@ -4,8 +4,9 @@ from flask import after_this_request, request, session
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from backend.api import json_body, route
-from backend.auth import devices, throttle
+import backend.auth as auth
+from backend.api.routing import json_body, route
+from backend.auth import cli, devices, throttle
 from backend.auth.models import User, UserSession
 from backend.auth.operations import authenticate, revoke_sessions, start_session
 from backend.auth.scope import require_in_scope
@@ -155,3 +156,9 @@ def unlock_user(user_id):
     cleared = throttle.unlock(user, actor=current_user)
     db.session.commit()
     return {"cleared": cleared}
+
+
+def init_app(app):
+    """Accounts and sessions: sign-in, sessions, `flask users`."""
+    auth.init_app(app)
+    cli.init_app(app)

@@ -6,7 +6,7 @@ from flask import request
 from flask_login import current_user
 from sqlalchemy import select
 
-from backend.api import route
+from backend.api.routing import route
 from backend.auth.scope import require_in_scope, scope_code
 from backend.cockpit.flows import Period, time_zone, today
 from backend.cockpit.summary import summarise

@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 
 from backend import audit
-from backend.api import route
+from backend.api.routing import route
 from backend.audit import AuditEvent
 from backend.auth.models import User
 from backend.cockpit import export

@@ -12,7 +12,8 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 
 from backend.auth.api import user_json
-from backend.cockpit import auditlog
+from backend.cockpit import api as _api  # noqa: F401  (registers its routes)
+from backend.cockpit import auditlog, cli
 from backend.cockpit.alerts import KINDS
 from backend.cockpit.maps import GRID_MEASURES, HEAT_MEASURES
 from backend.cockpit.trends import MEASURES
@@ -42,6 +43,9 @@ def action_choices(current: str | None) -> list[tuple[str, str]]:
 
 
 def init_app(app):
+    """驾驶舱 the cockpit: its page, its API (api, views, auditlog above) and `flask cockpit`."""
+    cli.init_app(app)
+
     @app.get("/cockpit")
     def cockpit_page():
         lang = current_language()

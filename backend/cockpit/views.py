@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import insert, select
 
 from backend import audit
-from backend.api import float_arg, int_arg, route
+from backend.api.routing import float_arg, int_arg, route
 from backend.auth.models import User
 from backend.auth.scope import in_scope, require_in_scope, scope_code
 from backend.cockpit import alerts, export, maps, visits

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from stdnum.cn import ric
 
 from backend.addresses.models import Address
+from backend.api.contract import parse
 from backend.doorplates.models import Doorplate
 from backend.doorplates.operations import activate, revoke, token_of, url_of
 from backend.extensions import db
@@ -15,6 +16,7 @@ from backend.fire.models import FireNotice
 from backend.houses.models import House
 from backend.houses.operations import register_house
 from backend.obligations.operations import start_monthly_confirmation
+from backend.tenancy.contracts import CheckIn
 from backend.tenancy.operations import check_in, decide
 from backend.types import utcnow
 from backend.verification.models import VerificationTask
@@ -83,7 +85,9 @@ def _tenants(house, landlord, rng, n) -> None:
     count = rng.randint(0, max(0, house.max_occupants - 1))
     for i in range(count):
         person = _person(rng, n * 10 + i)
-        tenancy = check_in(door, token, {**person, "room": f"{i + 1}0{i + 1}", "move_in": date.today().isoformat()})
+        tenancy = check_in(
+            door, token, parse(CheckIn, {**person, "room": f"{i + 1}0{i + 1}", "move_in": date.today().isoformat()})
+        )
         if i < count - 1 or count == 1:
             decide(landlord, tenancy, True)
 

@@ -4,9 +4,9 @@ from flask import Response, request, stream_with_context
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from backend.api import json_body, route
+from backend.api.routing import json_body, route
 from backend.auth.scope import in_scope, may_see_house, require_in_scope
-from backend.doorplates import printing
+from backend.doorplates import cli, landing, printing
 from backend.doorplates.card import public_card
 from backend.doorplates.landing import commit_scan
 from backend.doorplates.lookup import load_plate
@@ -232,3 +232,9 @@ def doorplate_print():
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )
+
+
+def init_app(app):
+    """申报领码 doorplates: scans, the door page, printing, revocation."""
+    landing.init_app(app)
+    cli.init_app(app)

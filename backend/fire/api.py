@@ -6,10 +6,10 @@ from flask import request
 from flask_login import current_user
 from sqlalchemy import select
 
-from backend.api import int_arg, json_body, route
+from backend.api.routing import int_arg, json_body, route
 from backend.errors import ValidationError
 from backend.extensions import db
-from backend.fire import queries
+from backend.fire import cli, queries
 from backend.fire.campaigns import run_campaign
 from backend.fire.models import FireNotice
 from backend.fire.operations import (
@@ -271,3 +271,8 @@ def campaign_run():
     result = run_campaign(current_user, data.get("region"), {k: v for k, v in data.items() if k != "region"})
     db.session.commit()
     return result
+
+
+def init_app(app):
+    """Fire safety: notices, rectification, the penalty ladder, campaigns."""
+    cli.init_app(app)

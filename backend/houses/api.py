@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from flask import request
 from flask_login import current_user
 
-from backend.api import int_arg, json_body, route
+from backend.api.routing import int_arg, json_body, route
 from backend.auth.scope import may_see_house
 from backend.cockpit import export
 from backend.doorplates import keys
@@ -210,3 +210,8 @@ def _before() -> datetime | None:
     if not 2000 <= at.year <= 2999:  # year 1 with an offset would overflow on the way to UTC
         raise ValidationError(fields={"before": "error.out_of_range"})
     return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def init_app(app):
+    """Houses: the landlord declares, the card, lists."""
+    # the routes above are registered on import

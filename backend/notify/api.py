@@ -8,10 +8,10 @@ from flask import current_app, request
 from flask_login import current_user
 from sqlalchemy import delete, func, select
 
-from backend.api import int_arg, json_body, route
+from backend.api.routing import int_arg, json_body, route
 from backend.errors import NotFound, ValidationError
 from backend.extensions import db
-from backend.notify import vapid
+from backend.notify import cli, vapid
 from backend.notify.models import InboxMessage, PushSubscription
 from backend.types import utcnow
 
@@ -161,3 +161,8 @@ def inbox_read(message_id):
         message.read_at = utcnow()
         db.session.commit()
     return message_json(message)
+
+
+def init_app(app):
+    """Notifications: inbox, Web Push, SMS."""
+    cli.init_app(app)

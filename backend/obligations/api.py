@@ -3,12 +3,13 @@
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from backend.api import json_body, route
+from backend.api.routing import json_body, route
 from backend.auth.scope import visible_houses
 from backend.doorplates.operations import resolve_token
 from backend.errors import NotFound, ValidationError
 from backend.extensions import db
 from backend.houses.models import House
+from backend.obligations import cli
 from backend.obligations.models import VIA, Obligation
 from backend.obligations.operations import fulfil, get_obligation
 from backend.overdue import effective_obligation_state
@@ -80,3 +81,8 @@ def obligation_fulfil(obligation_id):
     nxt = fulfil(current_user, ob, via)
     db.session.commit()
     return {**obligation_json(ob), "via": via, "next": obligation_json(nxt)}
+
+
+def init_app(app):
+    """刷码履约: recurring obligations fulfilled by a scan."""
+    cli.init_app(app)

@@ -6,13 +6,14 @@ from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
 from sqlalchemy import select
 
-from backend.api import float_arg, route
+from backend.api.routing import float_arg, route
 from backend.auth.models import STAFF_ROLES
 from backend.auth.scope import require_in_scope, scope_code, scope_filter
 from backend.errors import NotFound
 from backend.extensions import db
 from backend.geo.shapes import ShapeError, check_point
 from backend.geo.sql import point
+from backend.regions import cli
 from backend.regions.models import Region
 
 
@@ -85,3 +86,8 @@ def grid_at():
         .limit(1)
     )
     return {"grid": region_ref(grid), "ancestors": [region_ref(a) for a in grid.ancestors()] if grid else []}
+
+
+def init_app(app):
+    """Regions: the division tree, grids and their boundaries."""
+    cli.init_app(app)

@@ -6,16 +6,16 @@ from sqlalchemy import select
 
 from backend import audit
 from backend.addresses.models import Address
-from backend.api import json_body, route
+from backend.api.routing import route
 from backend.auth.models import STAFF_ROLES
 from backend.auth.scope import in_scope, require_in_scope
 from backend.errors import NotFound
 from backend.extensions import db
-from backend.forms import Form
 from backend.houses.card import presented_masked
 from backend.houses.models import House
 from backend.people.validate import mask_id, mask_name, mask_phone
 from backend.people.vault import masked, open_person, read_events
+from backend.tenancy import contracts as c
 from backend.tenancy import queries
 from backend.tenancy.models import OCCUPYING, Person, Tenancy
 from backend.tenancy.operations import check_in, check_out, decide, get_tenancy, presented, resolve_conflict
@@ -78,16 +78,13 @@ def _one(t: Tenancy) -> dict:
     summary="承租入住: a tenant at the door registers as living there",
     tag="tenancy",
     roles=("tenant",),
-    body="CheckIn",
-    response="Tenancy",
+    body=c.CheckIn,
+    response=c.Tenancy,
     status=201,
     errors=(400, 404, 409),
 )
-def tenancy_check_in(token):
-    tenancy = check_in(current_user, token, json_body())
-    out = _one(tenancy)
-    db.session.commit()
-    return out, 201
+def tenancy_check_in(token, body: c.CheckIn):
+    return _one(check_in(current_user, token, body)), 201
 
 
 @route(
@@ -96,21 +93,17 @@ def tenancy_check_in(token):
     tag="tenancy",
     roles=("tenant", "landlord"),
     params=[("status", "string", False, "pending, active, ended, refused")],
-    response="TenancyList",
+    response=c.TenancyList,
     errors=(400,),
 )
 def tenancy_list():
     rows = db.session.execute(queries.tenancies(current_user, request.args.get("status"))).all()
     people = people_shown([(t, p) for t, p, _ in rows], why="tenancy list")
-    db.session.commit()
     return {"tenancies": [tenancy_json(t, people[t.id], a) for t, p, a in rows]}
 
 
 def _decide(tenancy_id, confirm, reason=None):
-    tenancy = decide(current_user, get_tenancy(tenancy_id), confirm, reason)
-    out = _one(tenancy)
-    db.session.commit()
-    return out
+    return _one(decide(current_user, get_tenancy(tenancy_id), confirm, reason))
 
 
 @route(
@@ -119,7 +112,7 @@ def _decide(tenancy_id, confirm, reason=None):
     summary="The landlord confirms: active, residence registration",
     tag="tenancy",
     roles=("landlord",),
-    response="Tenancy",
+    response=c.Tenancy,
     errors=(404, 409),
 )
 def tenancy_confirm(tenancy_id):
@@ -132,16 +125,12 @@ def tenancy_confirm(tenancy_id):
     summary="The landlord refuses a pending check-in (an optional reason is kept in the audit log)",
     tag="tenancy",
     roles=("landlord",),
-    body="Refuse",
-    response="Tenancy",
+    body=c.Refuse,
+    response=c.Tenancy,
     errors=(400, 404, 409),
 )
-def tenancy_refuse(tenancy_id):
-    data = request.get_json(silent=True) or {}
-    form = Form(data if isinstance(data, dict) else {})
-    reason = form.str("reason", required=False, max_length=300)
-    form.done()
-    return _decide(tenancy_id, False, reason)
+def tenancy_refuse(tenancy_id, body: c.Refuse):
+    return _decide(tenancy_id, False, body.reason)
 
 
 @route(
@@ -150,14 +139,11 @@ def tenancy_refuse(tenancy_id):
     summary="The tenant or the landlord ends a tenancy",
     tag="tenancy",
     roles=("tenant", "landlord"),
-    response="Tenancy",
+    response=c.Tenancy,
     errors=(404, 409),
 )
 def tenancy_check_out(tenancy_id):
-    tenancy = check_out(current_user, get_tenancy(tenancy_id))
-    out = _one(tenancy)
-    db.session.commit()
-    return out
+    return _one(check_out(current_user, get_tenancy(tenancy_id)))
 
 
 @route(
@@ -167,15 +153,12 @@ def tenancy_check_out(tenancy_id):
     "what was presented, or refuse the check-in (reason required, audited)",
     tag="tenancy",
     roles=("police", "supervisor"),
-    body="ConflictResolve",
-    response="Tenancy",
+    body=c.ConflictResolve,
+    response=c.Tenancy,
     errors=(400, 404, 409),
 )
-def tenancy_resolve(tenancy_id):
-    tenancy = resolve_conflict(current_user, get_tenancy(tenancy_id), json_body())
-    out = _one(tenancy)
-    db.session.commit()
-    return out
+def tenancy_resolve(tenancy_id, body: c.ConflictResolve):
+    return _one(resolve_conflict(current_user, get_tenancy(tenancy_id), body))
 
 
 @route(
@@ -184,17 +167,13 @@ def tenancy_resolve(tenancy_id):
     summary="Police: full name, ID number and phone of a person living in a house in scope (reason required, audited)",
     tag="tenancy",
     roles=("police",),
-    body="Reveal",
-    response="Person",
+    body=c.Reveal,
+    response=c.Person,
     errors=(400, 404),
     personal=True,  # an idempotent replay re-runs this audited read; the answer is never stored
 )
-def person_reveal(person_id):
-    form = Form(json_body())
-    reason = form.str("reason", max_length=300)
-    if reason is not None and len(reason) < 4:
-        form.errors["reason"] = "error.reason_too_short"
-    form.done()
+def person_reveal(person_id, body: c.Reveal):
+    reason = body.reason
     person = db.session.get(Person, person_id)
     if person is None:
         raise NotFound()
@@ -227,5 +206,9 @@ def person_reveal(person_id):
         reason=reason,
         **extra,
     )
-    db.session.commit()
     return {"id": person.id, **clear, "presented": shown}
+
+
+def init_app(app):
+    """承租入住: check in, the landlord decides, check out; the police reveal."""
+    # the routes above are registered on import

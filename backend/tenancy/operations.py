@@ -14,7 +14,7 @@ ID number already held by someone else, presented with another name or phone, ma
 caller is told nothing about the stored person or other houses.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -23,35 +23,16 @@ from sqlalchemy.exc import IntegrityError
 from backend import audit
 from backend.auth.scope import require_in_scope
 from backend.doorplates.operations import resolve_token
-from backend.errors import Conflict, NotFound, ValidationError
+from backend.errors import Conflict, NotFound
 from backend.extensions import db
-from backend.forms import Form
 from backend.houses.models import House
 from backend.i18n import t
 from backend.notify.outbox import notify
 from backend.obligations.operations import add_months, cancel_for_tenancy, start_registration_renewal
-from backend.people import validate
 from backend.people.vault import id_index, open_person, seal, vault
+from backend.tenancy.contracts import CheckIn, ConflictResolve
 from backend.tenancy.models import OCCUPYING, Person, ResidenceRegistration, Tenancy
 from backend.types import utcnow
-
-MOVE_IN_WINDOW_DAYS = 30
-
-
-def _person_fields(form: Form):
-    def check(fn):
-        def run(value):
-            try:
-                return fn(value)
-            except validate.PersonDataError as err:
-                raise ValidationError(fields={err.field: err.reason}) from None
-
-        return run
-
-    name = form.check("name", check(validate.check_name))
-    id_number = form.check("id_number", check(validate.check_id_number))
-    phone = form.check("phone", check(validate.check_phone))
-    return name, id_number, phone
 
 
 def house_for_check_in(token: str) -> House:
@@ -125,19 +106,10 @@ def _person_for(tenant, name: str, id_number: str, phone: str) -> tuple[Person, 
     return person, False
 
 
-def check_in(tenant, token: str, data: dict) -> Tenancy:
+def check_in(tenant, token: str, form: CheckIn) -> Tenancy:
     """A tenant at the door: their details and move-in date; a place is held until the landlord decides."""
-    form = Form(data)
-    name, id_number, phone = _person_fields(form)
-    room = form.str("room", required=False, max_length=40)
-    move_in = form.date("move_in")
-    move_out = form.date("expected_move_out", required=False)
-    today = date.today()
-    if move_in and not today - timedelta(days=365) <= move_in <= today + timedelta(days=MOVE_IN_WINDOW_DAYS):
-        form.errors.setdefault("move_in", "error.move_in_window")
-    if move_in and move_out and move_out <= move_in:
-        form.errors.setdefault("expected_move_out", "error.move_out_before_move_in")
-    form.done()
+    name, id_number, phone = form.name, form.id_number, form.phone
+    room, move_in, move_out = form.room, form.move_in, form.expected_move_out
     house = house_for_check_in(token)
     _hold_place(house)
     person, conflict = _person_for(tenant, name, id_number, phone)
@@ -240,16 +212,11 @@ def check_out(user, tenancy: Tenancy) -> Tenancy:
 RESOLUTIONS = {"keep": "kept", "correct": "corrected", "refuse": "refused"}
 
 
-def resolve_conflict(staff, tenancy: Tenancy, data: dict) -> Tenancy:
+def resolve_conflict(staff, tenancy: Tenancy, form: ConflictResolve) -> Tenancy:
     """Police or a supervisor in scope settle a conflicting check-in (audited, with a reason): `keep` the stored
     record (the check-in goes on to the landlord), `correct` it with what was presented (the presenter becomes its
     holder), or `refuse` the check-in (the place is freed)."""
-    form = Form(data)
-    outcome = form.str("outcome", choices=tuple(RESOLUTIONS))
-    reason = form.str("reason", max_length=300)
-    if reason is not None and len(reason.strip()) < 4:
-        form.errors["reason"] = "error.reason_too_short"
-    form.done()
+    outcome, reason = form.outcome, form.reason
     house = db.session.get(House, tenancy.house_id)
     require_in_scope(staff, house.scope_code)
     values = {"conflict": RESOLUTIONS[outcome]}

@@ -7,7 +7,7 @@ from typing import BinaryIO
 from flask import Response, current_app, request
 from flask_login import current_user
 
-from backend.api import route
+from backend.api.routing import route
 from backend.auth.scope import may_see_house
 from backend.errors import MenpaiError, NotFound, ValidationError
 from backend.extensions import db
@@ -107,3 +107,8 @@ def photo_get(photo_id):
         raise NotFound()
     data = (photo_dir() / f"{photo.sha256}.jpg").read_bytes()
     return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
+
+
+def init_app(app):
+    """Photos: uploaded once, shrunk, attached to what they show."""
+    # the routes above are registered on import

@@ -3,7 +3,7 @@
 from flask import request
 from flask_login import current_user
 
-from backend.api import float_arg, json_body, route
+from backend.api.routing import float_arg, json_body, route
 from backend.errors import ValidationError
 from backend.extensions import db
 from backend.verification.operations import open_tasks, review, review_list, sent_back, task_for, verify
@@ -116,3 +116,8 @@ def review_decide(task_id):
     record = review(current_user, task_for(current_user, task_id), json_body())
     db.session.commit()
     return {"task_id": record.task_id, "decision": record.decision, "reason": record.reason}
+
+
+def init_app(app):
+    """核验赋码: the grid worker verifies on site; far visits go to review."""
+    # the routes above are registered on import
