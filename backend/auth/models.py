@@ -3,14 +3,16 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.extensions import db
 from backend.regions.models import Region
 from backend.types import UTCDateTime, utcnow
 
-ROLES = ("landlord", "tenant", "grid_worker", "fire_officer", "police", "supervisor", "admin")
+# "resident": an account made by its holder with their phone (SMS sign-in). It lets houses and lives in them: the
+# capacities follow from what the person does (declaring makes them a landlord, a tenancy a tenant).
+ROLES = ("resident", "landlord", "tenant", "grid_worker", "fire_officer", "police", "supervisor", "admin")
 STAFF_ROLES = ("grid_worker", "fire_officer", "police", "supervisor", "admin")
 
 
@@ -28,6 +30,13 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The account's mobile number: sealed like a person's (backend/people/vault.py), found by its blind index. A
+    # resident signs in with it; staff with reveal rights confirm their sign-in with a code sent to it.
+    phone_enc: Mapped[str | None] = mapped_column(String(200))
+    phone_index: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # A one-time password set by an admin or supervisor: the next sign-in must choose a new one.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     region: Mapped[Region | None] = relationship()
     # Set by the session loader: the server-side session this request runs under.
@@ -80,3 +89,25 @@ class LoginAttempt(db.Model):
     success: Mapped[bool] = mapped_column(Boolean)
     # Set by an admin's unlock: the failure no longer counts towards throttling (kept for the record).
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SmsCode(db.Model):
+    """A one-time code sent by SMS: stored only as a keyed hash, single use, a few tries, minutes long. Its rows are
+    also the record the send limits count (per phone, per IP, in all)."""
+
+    __tablename__ = "sms_codes"
+    __table_args__ = (
+        Index("ix_sms_codes_phone_index_created_at", "phone_index", "created_at"),
+        Index("ix_sms_codes_ip_created_at", "ip", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_index: Mapped[str] = mapped_column(String(32))
+    purpose: Mapped[str] = mapped_column(String(16))  # "login" or "second_factor"
+    code_hash: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -85,7 +85,10 @@ class SmsMessage(db.Model):
     __tablename__ = "sms_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # To an account, or to a phone that has none yet (a sign-in code): the phone sealed, found by its blind index.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    phone_enc: Mapped[str | None] = mapped_column(String(200))
+    phone_index: Mapped[str | None] = mapped_column(String(32), index=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     gateway_ref: Mapped[str] = mapped_column(String(64))
