@@ -3,7 +3,8 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from backend import ROOT, database, errors, guards, i18n, pages, pwa, secret_key
+import backend
+from backend import database, errors, guards, i18n, pages, pwa, secret_key
 from backend.addresses import api as addresses
 from backend.api import health, openapi, routing
 from backend.auth import api as accounts
@@ -44,11 +45,12 @@ FEATURES = (
 
 def create_app(test_config=None):
     """Build the app: configuration, extensions, then FEATURES."""
+    root = backend.ROOT  # read at call time: a test may point it at an empty folder
     app = Flask(
         "backend",
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(root / "instance"),
         instance_relative_config=True,
-        static_folder=str(ROOT / "static"),
+        static_folder=str(root / "static"),
     )
     app.config.from_object("backend.config")
     if test_config is None:
@@ -64,7 +66,7 @@ def create_app(test_config=None):
     database.configure(app)
     secret_key.init_app(app)  # reads instance/secret_key; `flask secret-key ensure` writes it
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(root / "migrations"))
     i18n.init_app(app)
     errors.init_app(app)
     for feature in FEATURES:

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from pydantic import BaseModel
 
 from backend.api.contract import parse
+from backend.auth.capacity import role_allows
 from backend.errors import Forbidden, ValidationError
 from backend.extensions import db
 from backend.idempotency import idempotent as make_idempotent
@@ -75,7 +76,7 @@ def route(
 
         @wraps(fn)
         def view(*args, **kwargs):
-            if roles and current_user.role not in roles:
+            if roles and not role_allows(current_user.role, roles):
                 raise Forbidden()
             if takes_body:
                 kwargs["body"] = request_body(body)

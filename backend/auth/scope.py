@@ -4,6 +4,7 @@ one house, `visible_houses` for a query), by nobody else."""
 
 from sqlalchemy import false, true
 
+from backend.auth.capacity import acts_as
 from backend.errors import NotFound
 from backend.houses.models import House
 
@@ -46,13 +47,13 @@ def may_see_house(user, house) -> bool:
     landlord_id (a House, a doorplate's view of its house)."""
     if user is None or not user.is_authenticated:
         return False
-    if user.role == "landlord":
+    if acts_as(user, "landlord"):
         return house.landlord_id == user.id
     return user.is_staff and in_scope(user, house.scope_code)
 
 
 def visible_houses(user):
     """SQL condition on House: the rows may_see_house lets user see."""
-    if user is not None and user.is_authenticated and user.role == "landlord":
+    if user is not None and user.is_authenticated and acts_as(user, "landlord"):
         return House.landlord_id == user.id
     return scope_filter(user, House.scope_code)

@@ -1,9 +1,10 @@
 """Obligations: what is due, and fulfilling one by scanning the door (刷码履约) or in the app."""
 
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from backend.api.routing import json_body, route
+from backend.auth.capacity import RESIDENT
 from backend.auth.scope import visible_houses
 from backend.doorplates.operations import resolve_token
 from backend.errors import NotFound, ValidationError
@@ -28,12 +29,13 @@ def obligation_json(o: Obligation) -> dict:
 
 
 def _mine():
-    """Landlords: their houses' occupant confirmations; tenants: their own registration renewals."""
-    if current_user.role == "landlord":
-        houses = select(House.id).where(visible_houses(current_user))
-        return (Obligation.house_id.in_(houses), Obligation.kind == "occupant_confirmation")
-    tenancies = select(Tenancy.id).where(Tenancy.tenant_user_id == current_user.id)
-    return (Obligation.tenancy_id.in_(tenancies),)
+    """Landlords: their houses' occupant confirmations; tenants: their own registration renewals; residents: both."""
+    houses = select(House.id).where(visible_houses(current_user))
+    as_landlord = and_(Obligation.house_id.in_(houses), Obligation.kind == "occupant_confirmation")
+    as_tenant = Obligation.tenancy_id.in_(select(Tenancy.id).where(Tenancy.tenant_user_id == current_user.id))
+    if current_user.role == RESIDENT:
+        return (or_(as_landlord, as_tenant),)
+    return (as_landlord,) if current_user.role == "landlord" else (as_tenant,)
 
 
 @route(

@@ -32,7 +32,7 @@ def tenancy_json(t: Tenancy, person: dict, address: str) -> dict:
         "expected_move_out": t.expected_move_out and t.expected_move_out.isoformat(),
         "person": person,
     }
-    if current_user.role == "tenant":  # nothing about other houses or a stored record the tenant did not type
+    if t.tenant_user_id == current_user.id:  # their own: nothing about other houses or a record they did not type
         return out
     conflict = {"conflict": t.conflict, "presented": presented_masked(t.presented_name_enc, t.presented_phone_enc)}
     # Where else the ID number's holder lives is not the business of the landlord of a conflicting check-in.
@@ -44,15 +44,14 @@ def people_shown(pairs, why: str) -> dict[int, dict]:
     """tenancy id -> its person as the caller sees them, masked. The tenant and the landlord see what a conflicting
     check-in presented, never the stored record of the ID number's holder; staff see the stored person, the read
     audited."""
-    own = current_user.role == "tenant"
     typed = {t.id for t, _ in pairs if current_user.role not in STAFF_ROLES and t.presented_name_enc is not None}
     stored = masked([p for t, p in pairs if t.id not in typed], current_user, why=why)
-    if not own:  # a landlord or staff sees what a conflicting check-in presented (tenancy_json): each read audited
-        for t, _ in pairs:
-            if t.presented_name_enc is not None:
-                columns = {"house_id": t.house_id, "region_code": t.house.scope_code}
-                shown = read_events([t.id], current_user, why, target_type="tenancies", **columns)
-                db.session.add_all(audit.AuditEvent(**event) for event in shown)
+    # A landlord or staff sees what a conflicting check-in presented (tenancy_json): each read audited.
+    for t, _ in pairs:
+        if t.presented_name_enc is not None and t.tenant_user_id != current_user.id:
+            columns = {"house_id": t.house_id, "region_code": t.house.scope_code}
+            shown = read_events([t.id], current_user, why, target_type="tenancies", **columns)
+            db.session.add_all(audit.AuditEvent(**event) for event in shown)
     out = {}
     for t, p in pairs:
         if t.id in typed:

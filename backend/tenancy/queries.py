@@ -1,8 +1,9 @@
 """Tenancy lists as queries: a tenant's own or a landlord's tenants (auth/scope.py), a region's active tenants."""
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from backend.addresses.models import Address
+from backend.auth.capacity import RESIDENT
 from backend.auth.scope import visible_houses, within
 from backend.errors import ValidationError
 from backend.extensions import db
@@ -19,7 +20,9 @@ def tenancies(user, status: str | None = None) -> Select:
     at most 500. 400 for a status that is not one."""
     query = select(Tenancy, Person, Address.full_text).join(Person, Tenancy.person_id == Person.id)
     query = query.join(House, Tenancy.house_id == House.id).join(Address, House.address_id == Address.id)
-    if user.role == "tenant":
+    if user.role == RESIDENT:  # their own tenancies and those at the houses they let
+        query = query.where(or_(Tenancy.tenant_user_id == user.id, visible_houses(user)))
+    elif user.role == "tenant":
         query = query.where(Tenancy.tenant_user_id == user.id)
     else:
         query = query.where(visible_houses(user))
