@@ -16,6 +16,7 @@ from backend.fire import api as fire
 from backend.houses import api as houses
 from backend.notify import api as notify
 from backend.obligations import api as obligations
+from backend.people import api as people
 from backend.regions import api as regions
 from backend.tenancy import api as tenancy
 from backend.uploads import api as uploads
@@ -31,6 +32,7 @@ FEATURES = (
     uploads,  # photos for declarations, visits and evidence
     verification,  # 核验赋码 the grid worker verifies on site and activates the code
     tenancy,  # 承租入住扫码 tenants check in, the landlord confirms, check-out
+    people,  # 一次采集 a resident's own record, collected once
     obligations,  # 刷码履约 recurring obligations fulfilled by a scan
     fire,  # fire safety: notices, rectification, penalties
     notify,  # inbox, Web Push, SMS

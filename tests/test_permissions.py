@@ -337,6 +337,14 @@ MATRIX = {
         None,
         only("supervisor", "admin"),
     ),
+    "api.own_record": ("GET", lambda c, t: "/api/v1/me/person", None, only("tenant", tenant="any")),
+    "api.own_record_reveal": ("POST", lambda c, t: "/api/v1/me/person/reveal", None, only("tenant", tenant="any")),
+    "api.own_record_correct": (
+        "POST",
+        lambda c, t: "/api/v1/me/person/correct",
+        lambda c, t: {"phone": "13900001111", "reason": "换号"},
+        only("tenant", tenant="any"),
+    ),
     "api.audit_log": (
         "GET",
         lambda c, t: f"/api/v1/audit?kind=all&region={'330326100001001' if t == IN else '330326101'}",

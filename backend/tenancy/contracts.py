@@ -19,9 +19,14 @@ def _person(check, value):
 
 
 class CheckIn(Idempotent):
-    name: Annotated[Text(50), Field(description="a Chinese or Latin-script name")]
-    id_number: Annotated[Text(18), Field(description="18 characters; spaces around are trimmed")]
-    phone: Annotated[Text(20), Field(description="a mainland mobile number; +86, spaces and dashes allowed")]
+    """Name, ID number and phone are required, unless all three are left out by a resident whose record is on file
+    (GET /me/person): then that record is used."""
+
+    name: Annotated[Text(50), Field(description="a Chinese or Latin-script name")] | None = None
+    id_number: Annotated[Text(18), Field(description="18 characters; spaces around are trimmed")] | None = None
+    phone: Annotated[Text(20), Field(description="a mainland mobile number; +86, spaces and dashes allowed")] | None = (
+        None
+    )
     room: Text(40) | None = None
     move_in: IsoDate
     expected_move_out: IsoDate | None = None

@@ -33,6 +33,21 @@ class Person(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class PersonRevision(db.Model):
+    """What a person's record said before a change: sealed like the record. A record is changed by its holder (a
+    correction, or their own check-in with other details) or by audited staff; the older values stay here."""
+
+    __tablename__ = "person_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    name_enc: Mapped[str] = mapped_column(String(300))
+    phone_enc: Mapped[str] = mapped_column(String(200))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str | None] = mapped_column(String(300))
+
+
 OCCUPYING_UNIQUE = "status IN ('pending', 'active') AND (conflict IS NULL OR conflict <> 'open')"
 
 

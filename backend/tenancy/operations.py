@@ -23,12 +23,13 @@ from sqlalchemy.exc import IntegrityError
 from backend import audit
 from backend.auth.scope import require_in_scope
 from backend.doorplates.operations import resolve_token
-from backend.errors import Conflict, NotFound
+from backend.errors import Conflict, NotFound, ValidationError
 from backend.extensions import db
 from backend.houses.models import House
 from backend.i18n import t
 from backend.notify.outbox import notify
 from backend.obligations.operations import add_months, cancel_for_tenancy, start_registration_renewal
+from backend.people.own import own_person, revise
 from backend.people.vault import id_index, open_person, seal, vault
 from backend.tenancy.contracts import CheckIn, ConflictResolve
 from backend.tenancy.models import OCCUPYING, Person, ResidenceRegistration, Tenancy
@@ -101,14 +102,26 @@ def _person_for(tenant, name: str, id_number: str, phone: str) -> tuple[Person, 
     if person.user_id != tenant.id:
         stored = open_person(person)
         return person, (stored["name"], stored["phone"]) != (name, phone)
-    seal(person, name, id_number, phone)
-    db.session.flush()
+    revise(person, tenant, name, phone, why="check-in")  # the holder's own: the older details are kept
     return person, False
 
 
+def _details(tenant, form: CheckIn) -> tuple[str, str, str]:
+    """The name, ID number and phone of a check-in: as typed, or all three from the caller's record on file."""
+    typed = (form.name, form.id_number, form.phone)
+    if typed == (None, None, None) and (own := own_person(tenant)) is not None:
+        clear = open_person(own)
+        return clear["name"], clear["id_number"], clear["phone"]
+    missing = {f: "error.required" for f, v in zip(("name", "id_number", "phone"), typed, strict=True) if v is None}
+    if missing:
+        raise ValidationError(fields=missing)
+    return typed
+
+
 def check_in(tenant, token: str, form: CheckIn) -> Tenancy:
-    """A tenant at the door: their details and move-in date; a place is held until the landlord decides."""
-    name, id_number, phone = form.name, form.id_number, form.phone
+    """A tenant at the door: their details and move-in date; a place is held until the landlord decides. A returning
+    resident leaves out name, ID number and phone: the record on file is used (一次采集)."""
+    name, id_number, phone = _details(tenant, form)
     room, move_in, move_out = form.room, form.move_in, form.expected_move_out
     house = house_for_check_in(token)
     _hold_place(house)
