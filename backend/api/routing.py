@@ -69,48 +69,52 @@ def route(
     response: a `contract.Reply` model documenting the answer.
     commit: the session is committed when the view returns (False for a streamed answer that commits itself).
     personal: the answer holds personal data in clear; an idempotent replay re-runs the view (idempotency.py)."""
-    body_name, response_name = declare(body), declare(response)
+    doc = {
+        "method": method.lower(),
+        "tag": tag,
+        "auth": bool(auth or roles),
+        "roles": roles,
+        "params": params,
+        "body": declare(body),
+        "response": declare(response),
+        "status": status,
+        "errors": errors,
+        "produces": produces,
+        "idempotent": (
+            idempotent if idempotent is not None else (method != "GET" and bool(auth or roles) and not produces)
+        ),
+        "personal": personal,
+    }
 
     def decorator(fn):
-        takes_body = isinstance(body, type) and "body" in inspect.signature(fn).parameters
-
-        @wraps(fn)
-        def view(*args, **kwargs):
-            if roles and not role_allows(current_user.role, roles):
-                raise Forbidden()
-            if takes_body:
-                kwargs["body"] = request_body(body)
-            out = fn(*args, **kwargs)
-            if commit:
-                db.session.commit()
-            return out
-
-        replayable = (
-            idempotent if idempotent is not None else (method != "GET" and bool(auth or roles) and not produces)
-        )
-        if replayable:
+        view = _guarded(fn, roles, body, commit)
+        if doc["idempotent"]:
             view = make_idempotent(view, personal=personal)
-        if auth or roles:
+        if doc["auth"]:
             view = login_required(view)
         blueprint.add_url_rule(rule, fn.__name__, view, methods=[method])
-        DOCS[f"{blueprint.name}.{fn.__name__}"] = {
-            "method": method.lower(),
-            "summary": summary or fn.__doc__,
-            "tag": tag,
-            "auth": bool(auth or roles),
-            "roles": roles,
-            "params": params,
-            "body": body_name,
-            "response": response_name,
-            "status": status,
-            "errors": errors,
-            "produces": produces,
-            "idempotent": replayable,
-            "personal": personal,
-        }
+        DOCS[f"{blueprint.name}.{fn.__name__}"] = {**doc, "summary": summary or fn.__doc__}
         return view
 
     return decorator
+
+
+def _guarded(fn, roles, body, commit):
+    """fn behind the role check, given its validated body, its work committed when it returns."""
+    takes_body = isinstance(body, type) and "body" in inspect.signature(fn).parameters
+
+    @wraps(fn)
+    def view(*args, **kwargs):
+        if roles and not role_allows(current_user.role, roles):
+            raise Forbidden()
+        if takes_body:
+            kwargs["body"] = request_body(body)
+        out = fn(*args, **kwargs)
+        if commit:
+            db.session.commit()
+        return out
+
+    return view
 
 
 def json_body() -> dict:
