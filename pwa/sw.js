@@ -13,7 +13,7 @@ const SHELL = [
   'js/screens/outbox.js', 'js/screens/plate.js',
   'js/write.js', 'js/screens/tenants.js', 'js/screens/houses.js', 'js/screens/declare.js', 'js/screens/notices.js',
   'js/screens/monthly.js', 'js/screens/notifications.js', 'js/screens/photos.js', 'js/push.js', 'js/self-check.js',
-  'js/scanner.js', 'js/screens/scan.js', 'js/screens/my-tenancy.js',
+  'js/scanner.js', 'js/screens/scan.js', 'js/screens/my-tenancy.js', 'js/screens/phone-login.js', 'js/screens/me.js',
   'i18n/zh-CN.json', 'i18n/en.json',
   'icons/icon-192.png', 'icons/icon-512.png', 'icons/maskable-192.png', 'icons/maskable-512.png',
   'icons/apple-touch-icon.png',

@@ -72,7 +72,11 @@ export async function api(url, { keep = false, ...options } = {}) {
     throw new ApiError(0, 'offline', t('error.offline'));
   }
   const data = await wait(readJson(response));
-  if (!response.ok || data === undefined) throw errorOf(response.status, data);
+  if (!response.ok || data === undefined) {
+    const err = errorOf(response.status, data);
+    err.retryAfter = response.headers.get('Retry-After'); // a 429: seconds until the server takes another try
+    throw err;
+  }
   return data;
 }
 

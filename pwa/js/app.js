@@ -14,6 +14,7 @@ import { declareScreen } from './screens/declare.js';
 import { homeScreen, placeholderScreen } from './screens/home.js';
 import { houseScreen, housesScreen } from './screens/houses.js';
 import { loginScreen } from './screens/login.js';
+import { meScreen } from './screens/me.js';
 import { monthlyScreen } from './screens/monthly.js';
 import { myTenancyScreen } from './screens/my-tenancy.js';
 import { noticeScreen, noticesScreen } from './screens/notices.js';
@@ -60,6 +61,7 @@ const ROUTES = [
   [/^\/find$/, findScreen, 'user'],
   [/^\/scan$/, scanScreen, 'user'],
   [/^\/my-tenancy$/, myTenancyScreen, ['tenant']],
+  [/^\/me$/, meScreen, ['tenant']],
   [/^\/plate\/([^/]+)$/, plateScreen, 'any'],
   [/^\/tenants$/, tenantsScreen, ['landlord']],
   [/^\/houses$/, housesScreen, ['landlord']],
@@ -88,8 +90,15 @@ const ctx = {
   navigate,
   isStaff: () => STAFF.includes(session.user?.role),
   logIn,
+  signInWithCode,
   logOut,
+  /** Whether the signed-in account may open a screen for these roles: a resident is a landlord and a tenant. */
+  may: (roles) => allowed(roles, session.user?.role),
 };
+
+function allowed(roles, role) {
+  return roles.includes(role) || (role === 'resident' && (roles.includes('landlord') || roles.includes('tenant')));
+}
 
 async function route() {
   navigated(); // the previous screen's waits never settle now, even if the same hash comes back (navigation.js)
@@ -101,7 +110,7 @@ async function route() {
       navigate(`#/login?next=${encodeURIComponent(`#${path}`)}`);
       return;
     }
-    if (Array.isArray(who) && !who.includes(session.user.role)) {
+    if (Array.isArray(who) && !allowed(who, session.user.role)) {
       show(h('h1', {}, t('error.title')), h('p', { class: 'error' }, t('error.not_for_role')));
       return;
     }
@@ -134,12 +143,22 @@ async function loadMe() {
 }
 
 async function logIn(username, password) {
-  const me = await api('/api/v1/auth/login', { method: 'POST', body: { username, password } });
+  await started(await api('/api/v1/auth/login', { method: 'POST', body: { username, password } }));
+}
+
+/** A session has begun (password or phone): forget what another account read, learn who I am. */
+async function started(me) {
   localStorage.removeItem(LOGOUT_PENDING); // logging in on this device has ended the session left behind
   await wipeApiCache(); // nothing another account read may answer for this one
   setUser(me);
   await api('/api/v1/me', { keep: true }).catch(() => {}); // through the service worker: who I am is then known offline too
   outbox.flush({ force: true }).catch(() => {});
+}
+
+/** Sign in with a phone and the code sent to it (a resident; the first sign-in makes the account). */
+async function signInWithCode(phone, code) {
+  const me = await api('/api/v1/auth/sms-login', { method: 'POST', body: { phone, code } });
+  await started(me);
 }
 
 /** Log out; with unsent items, only after a warning. Cached API answers are wiped either way. */

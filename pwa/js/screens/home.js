@@ -6,7 +6,11 @@ import { t } from '../i18n.js';
 const MENUS = {
   landlord: [['scan', '#/scan'], ['houses', '#/houses'], ['declare', '#/declare'], ['tenants', '#/tenants'],
     ['notices', '#/notices'], ['monthly', '#/monthly'], ['notifications', '#/notifications'], ['find', '#/find']],
-  tenant: [['scan', '#/scan'], ['check_in', '#/find'], ['my_tenancy', '#/my-tenancy']],
+  tenant: [['scan', '#/scan'], ['check_in', '#/find'], ['my_tenancy', '#/my-tenancy'], ['me', '#/me']],
+  // One phone, one account: a resident lets houses and lives in one, whichever they do.
+  resident: [['scan', '#/scan'], ['my_tenancy', '#/my-tenancy'], ['houses', '#/houses'], ['declare', '#/declare'],
+    ['tenants', '#/tenants'], ['notices', '#/notices'], ['monthly', '#/monthly'], ['notifications', '#/notifications'],
+    ['me', '#/me']],
   grid_worker: [['scan', '#/scan'], ['tasks', '#/tasks'], ['find', '#/find'], ['grid_houses', '#/grid-houses']],
   fire_officer: [['scan', '#/scan'], ['find', '#/find'], ['my_notices', '#/my-notices'], ['reinspect', '#/reinspect'], ['lists', '#/lists']],
   police: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['cockpit', '/cockpit']],

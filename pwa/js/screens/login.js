@@ -1,6 +1,8 @@
-// Log in: username and password; then where the user was going (?next=), e.g. a doorplate they scanned.
+// Log in: residents with their phone and an SMS code (the first time makes the account); staff with username and
+// password. Then where the user was going (?next=), e.g. a doorplate they scanned.
 import { h, show, showFieldErrors } from '../dom.js';
 import { t } from '../i18n.js';
+import { phoneSignIn } from './phone-login.js';
 
 /** Where to go after login: an in-app #/ route, or a scanned /d/{token} opened as the in-app card. */
 export function afterLogin(next) {
@@ -16,6 +18,7 @@ export async function loginScreen(ctx, query) {
     return;
   }
   const message = h('p', { class: 'error', role: 'alert' });
+  const staff = query.get('staff') === '1';
   const form = h(
     'form',
     { id: 'login', novalidate: true },
@@ -41,5 +44,11 @@ export async function loginScreen(ctx, query) {
       button.disabled = false;
     }
   });
-  show(h('h1', {}, t('login.title')), form);
+  const phone = phoneSignIn(ctx, () => ctx.navigate(next));
+  show(
+    h('h1', {}, t('login.title')),
+    h('p', { class: 'muted' }, t('login.resident_help')),
+    phone,
+    h('details', { id: 'staff-login', open: staff }, h('summary', {}, t('login.staff')), form),
+  );
 }

@@ -27,7 +27,7 @@ export async function plateScreen(ctx, token) {
   const record = plate.house
     ? h('p', { class: 'muted', id: 'plate-record' }, t('plate.record', { status: t(`house.status.${plate.house.status}`), scans: plate.doorplate.scans_today }))
     : null;
-  const checkIn = ctx.session.user?.role === 'tenant' && plate.card.accepts_check_in
+  const checkIn = ctx.may(['tenant']) && plate.card.accepts_check_in && !plate.house
     ? h('a', { class: 'btn', href: `#/check-in/${plate.token}` }, t('checkin.title'))
     : null;
   // Staff in scope: the house's full record, and for a fire officer the notice form, one tap away.
@@ -35,7 +35,7 @@ export async function plateScreen(ctx, token) {
     ? [h('a', { class: 'btn secondary', href: `#/house/${plate.house.id}`, id: 'open-house' }, t('staff.house_title')),
       ctx.session.user.role === 'fire_officer' ? h('a', { class: 'btn', href: `#/house/${plate.house.id}/notice`, id: 'issue-notice' }, t('fire.issue')) : null]
     : null;
-  const door = ctx.session.user?.role === 'landlord' ? await atTheDoor(plate) : null; // 刷码履约 at my own door
+  const door = ctx.may(['landlord']) && plate.house ? await atTheDoor(plate) : null; // 刷码履约 at my own door
   show(h('h1', {}, t('plate.title')), plateCard(plate.card), record, checkIn, staff, door);
 }
 
