@@ -22,7 +22,9 @@ export async function checkInScreen(ctx, token) {
     // Signed out: the phone and its code on this screen, then the form in its place (door → done in 3 screens).
     const holder = h('div', { id: 'check-in-step' }, h('p', {}, t('checkin.sign_in_first')));
     holder.append(phoneSignIn(ctx, async (phone) => holder.replaceWith(await checkInForm(token, phone))));
-    next = holder;
+    const back = encodeURIComponent(`#/check-in/${token}`);
+    const password = h('a', { class: 'btn secondary', href: `#/login?next=${back}`, id: 'password-login' }, t('checkin.password_login'));
+    next = [holder, password];
   } else if (!CHECKS_IN.includes(user.role)) {
     next = h('p', { class: 'muted' }, t('checkin.tenants_only'));
   } else {
@@ -64,7 +66,7 @@ async function checkInForm(token, phone = '') {
   const form = h(
     'form',
     { id: 'check-in', novalidate: true },
-    details,
+    ...details,
     field('room', { autocomplete: 'off' }),
     field('move_in', { type: 'date', value: today(), required: true }),
     summary,

@@ -18,7 +18,6 @@ export async function loginScreen(ctx, query) {
     return;
   }
   const message = h('p', { class: 'error', role: 'alert' });
-  const staff = query.get('staff') === '1';
   const form = h(
     'form',
     { id: 'login', novalidate: true },
@@ -49,6 +48,6 @@ export async function loginScreen(ctx, query) {
     h('h1', {}, t('login.title')),
     h('p', { class: 'muted' }, t('login.resident_help')),
     phone,
-    h('details', { id: 'staff-login', open: staff }, h('summary', {}, t('login.staff')), form),
+    h('section', { id: 'staff-login' }, h('h2', {}, t('login.staff')), form),
   );
 }
