@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from backend.cockpit.aggregates import DailyStats, Refresh, refresh
+from backend.cockpit.aggregates import refresh
 from backend.cockpit.flows import Period, per_day, today, totals
-from backend.cockpit.lastvisit import HouseLastVisit
+from backend.cockpit.models import DailyStats, HouseLastVisit, Refresh
 from backend.cockpit.trends import trends
 from backend.doorplates.models import Doorplate, Scan
 from backend.extensions import db

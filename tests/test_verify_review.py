@@ -205,7 +205,7 @@ def test_the_migration_keeps_visits_tasks_and_triggers_down_and_up_again(app, pe
     on), the rows, the SpatiaLite geometry triggers and the last-visit trigger survive a downgrade and an upgrade."""
     import flask_migrate
 
-    from backend.cockpit.lastvisit import HouseLastVisit
+    from backend.cockpit.models import HouseLastVisit
 
     house, task = pending
     worker = login_as("grid_worker", GRID)

@@ -1,16 +1,9 @@
 """Materialised cockpit aggregates: per grid (scope code) counts, rebuilt by `flask cockpit refresh` (cron).
 
-A county summary over the live tables reads 100 k+ houses and joins each to its tenancies, plate, notices and
-obligations (seconds on the 1 M-house city, docs/performance.md); from these tables it sums a few thousand
-rows. The counts are those of the last refresh (`as_of` in the summary), not of this second.
-
-- `cockpit_house_stats`: per (scope code, status, colour) of the houses there: houses, active tenants, plates
-  by state, fire notices open / overdue / closed, overdue obligations.
-- `cockpit_task_stats`: the verification backlog (tasks open or in review) per task scope code.
-- `cockpit_daily_stats`: per (region prefix, local day, flow): the events of backend/cockpit/flows.py
-  (check-ins and -outs, plates printed and revoked, declarations, verifications, notices, scans, the moves of
-  the stocks) before the refresh's cut-off; the summary's period counts and the trends add the events since the
-  cut-off live, so they are of this second.
+The tables are in backend/cockpit/models.py. `cockpit_daily_stats` holds the events of backend/cockpit/flows.py
+(check-ins and -outs, plates printed and revoked, declarations, verifications, notices, scans, the moves of the
+stocks) before the refresh's cut-off; the summary's period counts and the trends add the events since the cut-off
+live, so they are of this second.
 
 Every count is computed exactly as the live summary computes it (same joins, same conditions, the one colour
 rule); tests/test_cockpit_aggregates.py compares the two on the hand-computed fixture, on both databases.
@@ -19,114 +12,26 @@ rule); tests/test_cockpit_aggregates.py compares the two on the hand-computed fi
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Index, Integer, String, case, delete, func, insert, literal, or_, select, text, true
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import case, delete, func, insert, literal, or_, select, text, true
 
+from backend.addresses.models import Address
 from backend.cockpit.alerts import refresh_alerts
 from backend.cockpit.flows import DAILY_PREFIX_LENGTHS, FLOWS, KINDS, daily_select, local_midnight, time_zone
+from backend.cockpit.models import BASE_CELL, CellStats, DailyStats, HouseStats, Refresh, TaskStats
 from backend.doorplates.models import Doorplate
 from backend.extensions import db
 from backend.fire.models import OPEN, FireNotice
+from backend.geo.sql import cell_index
 from backend.houses.colour import colour_expr
-from backend.houses.models import House
+from backend.houses.models import LIVE, House
 from backend.obligations.models import Obligation
 from backend.overdue import notice_overdue, obligation_overdue
 from backend.tenancy.models import Tenancy
-from backend.types import UTCDateTime, utcnow
+from backend.types import utcnow
 from backend.verification.models import UNVERIFIED, VerificationTask
 
 DAILY_KINDS = KINDS
 PLATE_STATES = ("pending", "active", "revoked")
-
-
-class HouseStats(db.Model):
-    """Counts over the houses of one scope code with one status and colour."""
-
-    __tablename__ = "cockpit_house_stats"
-    # LIKE 'prefix%' needs a pattern-ops index on PostgreSQL under a non-C collation (as regions.code).
-    __table_args__ = (
-        Index(
-            "ix_cockpit_house_stats_scope_prefix", "scope_code", postgresql_ops={"scope_code": "varchar_pattern_ops"}
-        ),
-    )
-
-    scope_code: Mapped[str] = mapped_column(String(15), primary_key=True)
-    status: Mapped[str] = mapped_column(String(12), primary_key=True)
-    colour: Mapped[str] = mapped_column(String(8), primary_key=True)
-    houses: Mapped[int] = mapped_column(Integer)
-    active_tenants: Mapped[int] = mapped_column(Integer)
-    plates_pending: Mapped[int] = mapped_column(Integer)
-    plates_active: Mapped[int] = mapped_column(Integer)
-    plates_revoked: Mapped[int] = mapped_column(Integer)
-    notices_open: Mapped[int] = mapped_column(Integer)
-    notices_overdue: Mapped[int] = mapped_column(Integer)
-    notices_closed: Mapped[int] = mapped_column(Integer)
-    obligations_overdue: Mapped[int] = mapped_column(Integer)
-
-
-class TaskStats(db.Model):
-    """Open verification tasks of one task scope code."""
-
-    __tablename__ = "cockpit_task_stats"
-    __table_args__ = (
-        Index("ix_cockpit_task_stats_scope_prefix", "scope_code", postgresql_ops={"scope_code": "varchar_pattern_ops"}),
-    )
-
-    scope_code: Mapped[str] = mapped_column(String(15), primary_key=True)
-    backlog: Mapped[int] = mapped_column(Integer)
-
-
-class DailyStats(db.Model):
-    """The events of one flow (backend/cockpit/flows.py) of the houses under one region on one local day.
-
-    One row per region code of township level and above ('' = everything, 2, 4, 6 and 9 digits): a period of a
-    county is a day range of one prefix. Every house's scope code has at least 9 digits (a grid, community or
-    township), so the township rows hold every house once and the upper levels are sums of them. Below a
-    township the summary counts the period live: a community's rows are few. Only events before the refresh's
-    cut-off (`cockpit_refresh.at`) are here; the readers count the ones since live.
-    """
-
-    __tablename__ = "cockpit_daily_stats"
-
-    prefix: Mapped[str] = mapped_column(String(9), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
-    n: Mapped[int] = mapped_column(Integer)
-
-
-BASE_CELL = 0.0025  # degrees (~250 m): heat-map cells of any multiple of it are sums of these
-
-
-class CellStats(db.Model):
-    """Live houses, active tenants and houses with active tenants of one scope code in one BASE_CELL square.
-
-    The square is (floor(lon / BASE_CELL), floor(lat / BASE_CELL)) of the address point; a heat-map cell of
-    k × BASE_CELL is (floor(bx / k), floor(by / k)) of these, in integers. Counts only: no point, no person.
-    """
-
-    __tablename__ = "cockpit_cell_stats"
-    __table_args__ = (
-        Index("ix_cockpit_cell_stats_scope_prefix", "scope_code", postgresql_ops={"scope_code": "varchar_pattern_ops"}),
-    )
-
-    scope_code: Mapped[str] = mapped_column(String(15), primary_key=True)
-    bx: Mapped[int] = mapped_column(Integer, primary_key=True)
-    by: Mapped[int] = mapped_column(Integer, primary_key=True)
-    houses: Mapped[int] = mapped_column(Integer)
-    tenants: Mapped[int] = mapped_column(Integer)
-    tenant_houses: Mapped[int] = mapped_column(Integer)
-
-
-class Refresh(db.Model):
-    """When the aggregates were last rebuilt (one row)."""
-
-    __tablename__ = "cockpit_refresh"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-    seconds: Mapped[float | None] = mapped_column()
-    # The zone the daily rows' days were cut in: rows of another zone are not read (flows._aggregated).
-    time_zone: Mapped[str | None] = mapped_column(String(64))
 
 
 def _per_house(column, where, label):
@@ -211,10 +116,6 @@ def _daily_from(previous, zone: str, full: bool) -> date | None:
 
 
 def _cell_stats_select():
-    from backend.addresses.models import Address
-    from backend.geo.sql import cell_index
-    from backend.houses.models import LIVE
-
     tenants = _per_house(Tenancy.house_id, Tenancy.status == "active", "n")
     bx = cell_index(func.ST_X(Address.point), BASE_CELL)
     by = cell_index(func.ST_Y(Address.point), BASE_CELL)
@@ -287,8 +188,3 @@ def refresh(full: bool = True) -> dict:
         "days_recounted_from": first_day and first_day.isoformat(),
         "seconds": round(seconds, 2),
     }
-
-
-def refreshed_at() -> datetime | None:
-    row = db.session.get(Refresh, 1)
-    return row.at if row else None

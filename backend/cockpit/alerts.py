@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import JSON, ForeignKey, Index, String, and_, case, delete, func, insert, literal, or_, select
+from sqlalchemy import JSON, and_, case, delete, func, insert, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import FunctionElement
 
 from backend.addresses.models import Address
 from backend.auth.scope import within as _within
-from backend.cockpit.lastvisit import HouseLastVisit
+from backend.cockpit.models import AlertRow, HouseLastVisit, refreshed_at
 from backend.doorplates.models import Doorplate, Scan
 from backend.extensions import db
 from backend.fire.models import OPEN, FireNotice
@@ -71,7 +70,7 @@ class Rule:
 
 
 def last_visits(prefix: str = ""):
-    """(house_id, last_visit) of every house visited at least once: kept by triggers (backend/cockpit/lastvisit.py)."""
+    """(house_id, last_visit) of every house visited at least once: kept by triggers (backend/cockpit/models.py)."""
     return select(HouseLastVisit.house_id.label("house_id"), HouseLastVisit.at.label("last_visit")).subquery()
 
 
@@ -292,26 +291,6 @@ def rows(kind: str, rule: Rule, prefix: str, limit=None, offset=0, moment=None):
 # ---- Materialised alerts: a township and above read the rows of the last refresh ------------------------------
 
 
-class AlertRow(db.Model):
-    """One alert of one house as the last `flask cockpit refresh` found it; its numbers as JSON."""
-
-    __tablename__ = "cockpit_alerts"
-    __table_args__ = (
-        Index(
-            "ix_cockpit_alerts_kind_scope",
-            "kind",
-            "scope_code",
-            postgresql_ops={"scope_code": "varchar_pattern_ops"},
-        ),
-    )
-
-    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
-    house_id: Mapped[int] = mapped_column(ForeignKey("houses.id", ondelete="CASCADE"), primary_key=True)
-    scope_code: Mapped[str] = mapped_column(String(15))
-    reason: Mapped[str] = mapped_column(String(32))
-    numbers: Mapped[dict] = mapped_column(JSON)
-
-
 # Up to a township's code length (a township, a county, the city, everything) the alerts are read from
 # cockpit_alerts: on the 1 M-house city the seven rules over the live tables took ~11 s for a county and ~3.5 s
 # for a township of 17,767 houses, against ~0.4 s from the stored rows. Communities and grids (a grid worker's
@@ -340,8 +319,6 @@ def _json_object_sqlite(element, compiler, **kw):
 
 def materialised(prefix: str, rule: Rule) -> datetime | None:
     """The refresh instant whose alert rows answer for this region now, if they do."""
-    from backend.cockpit.aggregates import refreshed_at
-
     if len(prefix) > MATERIALISED_UP_TO:
         return None
     return refreshed_at()

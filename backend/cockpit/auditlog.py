@@ -21,8 +21,10 @@ from backend import audit
 from backend.api.routing import route
 from backend.audit import AuditEvent
 from backend.auth.models import User
+from backend.cockpit import contracts as c
 from backend.cockpit import export
 from backend.cockpit.flows import Period, time_zone
+from backend.cockpit.query import region_arg
 from backend.errors import ValidationError
 from backend.extensions import db
 from backend.people.validate import mask_phone
@@ -246,20 +248,17 @@ def _csv_rows(f: Filters):
     tag="cockpit",
     roles=AUDIT_ROLES,
     params=PARAMS,
-    response="AuditLog",
+    response=c.AuditLog,
     errors=(400, 404),
     produces=("text/csv",),
 )
 def audit_log():
-    from backend.cockpit.views import region_arg
-
     prefix, _ = region_arg()
     fmt = export.wanted()
     if fmt not in (None, "csv"):
         raise ValidationError(fields={"format": "error.not_a_choice"})
     f = parse(request.args, prefix)
-    record_read(f, fmt or "json")
-    db.session.commit()  # the read of the log stands in the log before any of it leaves
+    record_read(f, fmt or "json")  # committed by the route before any of the log leaves (a CSV streams after)
     if fmt:
         return export.respond(fmt, "audit", COLUMNS, _csv_rows(f))
     events, after = page(f)

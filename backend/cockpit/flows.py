@@ -26,6 +26,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from backend.auth.scope import within
+from backend.cockpit.models import DailyStats, Refresh
 from backend.doorplates.models import Doorplate, DoorplateRevocation, Scan
 from backend.extensions import db
 from backend.fire.models import FireNotice
@@ -216,8 +217,6 @@ def local_midnight(day: date, zone: str) -> datetime:
 
 def _aggregated(prefix: str) -> datetime | None:
     """The cut-off of the daily aggregates if they can answer for this region (and were cut in this zone)."""
-    from backend.cockpit.aggregates import Refresh
-
     if len(prefix) not in DAILY_PREFIX_LENGTHS:
         return None
     row = db.session.get(Refresh, 1)
@@ -237,14 +236,17 @@ def _live(flow: Flow, prefix: str, since: datetime | None, until: datetime | Non
 
 def per_day(kind: str, prefix: str, period: Period) -> dict[date, int]:
     """{local day: events} of the region in the period."""
-    from backend.cockpit.aggregates import DailyStats as D
-
     flow, cutoff = FLOWS[kind], _aggregated(prefix)
     out: dict[date, int] = {}
     since = period.since
     if cutoff is not None:
         rows = db.session.execute(
-            select(D.day, D.n).where(D.prefix == prefix, D.kind == kind, D.day >= period.start, D.day <= period.end)
+            select(DailyStats.day, DailyStats.n).where(
+                DailyStats.prefix == prefix,
+                DailyStats.kind == kind,
+                DailyStats.day >= period.start,
+                DailyStats.day <= period.end,
+            )
         )
         for day, n in rows:
             out[day] = out.get(day, 0) + int(n)
@@ -260,13 +262,13 @@ def per_day(kind: str, prefix: str, period: Period) -> dict[date, int]:
 
 def before(kind: str, prefix: str, moment: datetime, first_day: date) -> int:
     """Events of the region before `moment` (the local midnight starting `first_day`)."""
-    from backend.cockpit.aggregates import DailyStats as D
-
     flow, cutoff = FLOWS[kind], _aggregated(prefix)
     if cutoff is None:
         return db.session.scalar(_live(flow, prefix, None, moment).add_columns(func.count())) or 0
     n = db.session.scalar(
-        select(func.coalesce(func.sum(D.n), 0)).where(D.prefix == prefix, D.kind == kind, D.day < first_day)
+        select(func.coalesce(func.sum(DailyStats.n), 0)).where(
+            DailyStats.prefix == prefix, DailyStats.kind == kind, DailyStats.day < first_day
+        )
     )
     if cutoff < moment:
         n += db.session.scalar(_live(flow, prefix, cutoff, moment).add_columns(func.count())) or 0
@@ -275,16 +277,19 @@ def before(kind: str, prefix: str, moment: datetime, first_day: date) -> int:
 
 def totals(kinds: tuple[str, ...], prefix: str, period: Period) -> dict[str, int]:
     """{kind: events of the region in the period}, in two statements whatever the number of kinds."""
-    from backend.cockpit.aggregates import DailyStats as D
-
     cutoff = _aggregated(prefix)
     out = dict.fromkeys(kinds, 0)
     since = period.since
     if cutoff is not None:
         rows = db.session.execute(
-            select(D.kind, func.sum(D.n))
-            .where(D.prefix == prefix, D.kind.in_(kinds), D.day >= period.start, D.day <= period.end)
-            .group_by(D.kind)
+            select(DailyStats.kind, func.sum(DailyStats.n))
+            .where(
+                DailyStats.prefix == prefix,
+                DailyStats.kind.in_(kinds),
+                DailyStats.day >= period.start,
+                DailyStats.day <= period.end,
+            )
+            .group_by(DailyStats.kind)
         )
         for kind, n in rows:
             out[kind] += int(n)

@@ -1,7 +1,7 @@
 """Maps of the cockpit: a heat map of square cells counted in the database, and grid polygons with a measure.
 
 Cells are floor(lon / size), floor(lat / size) of the address points, grouped in SQL (from the BASE_CELL aggregates
-of backend/cockpit/aggregates.py when size is a multiple of it): no point ever leaves the
+of backend/cockpit/models.py when size is a multiple of it): no point ever leaves the
 database. A cell with fewer than MIN_CELL_COUNT people, or with people in fewer than MIN_CELL_HOUSES houses, could
 point at one household: it is not drawn; its count is added to `suppressed` so the totals still add up.
 """
@@ -13,8 +13,8 @@ from shapely.geometry import mapping
 from sqlalchemy import Float, cast, func, select
 
 from backend.addresses.models import Address
-from backend.cockpit.aggregates import BASE_CELL, CellStats
-from backend.cockpit.summary import _within
+from backend.auth.scope import within as _within
+from backend.cockpit.models import BASE_CELL, CellStats
 from backend.extensions import db
 from backend.fire.models import OPEN, FireNotice
 from backend.geo.sql import cell_index

@@ -16,8 +16,9 @@ from backend.cockpit import api as _api  # noqa: F401  (registers its routes)
 from backend.cockpit import auditlog, cli
 from backend.cockpit.alerts import KINDS
 from backend.cockpit.maps import GRID_MEASURES, HEAT_MEASURES
+from backend.cockpit.query import region_arg
 from backend.cockpit.trends import MEASURES
-from backend.cockpit.views import TENANT_ROLES, VISIT_ROLES, region_arg
+from backend.cockpit.views import TENANT_ROLES, VISIT_ROLES
 from backend.errors import ValidationError
 from backend.extensions import db
 from backend.i18n import catalog, current_language, t

@@ -1,6 +1,6 @@
 """The cockpit summary of one region (a code prefix) and period: a handful of GROUP BY queries, no query per child.
 
-Every count is a sum over the aggregate rows (backend/cockpit/aggregates.py, rebuilt by `flask cockpit refresh`)
+Every count is a sum over the aggregate rows (backend/cockpit/models.py, rebuilt by `flask cockpit refresh`)
 whose scope code starts with the region's code; `children` repeats the house counts for each direct child region,
 grouped by the child-length prefix of the scope code in the same query. Percentiles are computed here from the
 durations of the tasks closed in the period (live), so both databases give the same numbers.
@@ -9,8 +9,8 @@ durations of the tasks closed in the period (live), so both databases give the s
 from sqlalchemy import func, select
 
 from backend.auth.scope import within
-from backend.cockpit.aggregates import HouseStats, TaskStats, refreshed_at
 from backend.cockpit.flows import Period, totals
+from backend.cockpit.models import HouseStats, TaskStats, refreshed_at
 from backend.extensions import db
 from backend.houses.colour import COLOURS
 from backend.houses.models import STATUSES

@@ -8,9 +8,12 @@ from sqlalchemy import insert, select
 from backend import audit
 from backend.api.routing import float_arg, int_arg, route
 from backend.auth.models import User
-from backend.auth.scope import in_scope, require_in_scope, scope_code
+from backend.auth.scope import in_scope
 from backend.cockpit import alerts, export, maps, visits
-from backend.cockpit.api import ROLES, _period
+from backend.cockpit import contracts as c
+from backend.cockpit.api import ROLES
+from backend.cockpit.query import choice, period_arg, region_arg
+from backend.cockpit.summary import region_ref
 from backend.cockpit.trends import BUCKETS, MEASURES, trends
 from backend.errors import NotFound, ValidationError
 from backend.extensions import db
@@ -30,27 +33,6 @@ VISIT_ROLES = ("grid_worker", "supervisor", "admin")
 MAX_WORKERS = 500
 
 
-def region_arg() -> tuple[str, Region | None]:
-    """(code prefix, region) of ?region=, inside the caller's scope; ('', None) for an admin's everything."""
-    code = request.args.get("region") or scope_code(current_user)
-    if code is None:
-        raise NotFound()
-    if code == "":
-        return "", None
-    require_in_scope(current_user, code)
-    region = db.session.scalar(select(Region).where(Region.code == code))
-    if region is None:
-        raise NotFound()
-    return code, region
-
-
-def choice(name, allowed, default):
-    value = request.args.get(name) or default
-    if value not in allowed:
-        raise ValidationError(fields={name: "error.not_a_choice"})
-    return value
-
-
 @route(
     "/cockpit/trends",
     summary="Time series of a region: check-ins, check-outs, declarations, verifications, notices, scans per "
@@ -64,18 +46,22 @@ def choice(name, allowed, default):
         ("bucket", "string", False, "day (default), week (ISO, Monday first) or month"),
         ("measure", "string", False, "comma-separated: " + ", ".join(MEASURES) + " (default: all)"),
     ],
-    response="CockpitTrends",
+    response=c.CockpitTrends,
     errors=(400, 404),
 )
 def cockpit_trends():
-    period = _period()
+    period = period_arg()
     prefix, region = region_arg()
     bucket = choice("bucket", BUCKETS, "day")
     names = [m for m in (request.args.get("measure") or ",".join(MEASURES)).split(",") if m]
     if not names or any(m not in MEASURES for m in names):
         raise ValidationError(fields={"measure": "error.not_a_choice"})
     body = trends(prefix, period, bucket, names)
-    return {"region": _ref(region), "period": {"from": period.start.isoformat(), "to": period.end.isoformat()}, **body}
+    return {
+        "region": region_ref(region),
+        "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+        **body,
+    }
 
 
 @route(
@@ -89,7 +75,7 @@ def cockpit_trends():
         ("measure", "string", False, "houses (default) or tenants"),
         ("cell", "number", False, "cell side in degrees, 0.0005–0.5 (default 0.005, about 500 m)"),
     ],
-    response="CockpitHeatmap",
+    response=c.CockpitHeatmap,
     errors=(400, 404),
 )
 def cockpit_heatmap():
@@ -98,7 +84,7 @@ def cockpit_heatmap():
     size = float_arg("cell") if request.args.get("cell") else 0.005
     if not 0.0005 <= size <= 0.5:
         raise ValidationError(fields={"cell": "error.out_of_range"})
-    return {"region": _ref(region), **maps.heat_cells(prefix, measure, size)}
+    return {"region": region_ref(region), **maps.heat_cells(prefix, measure, size)}
 
 
 @route(
@@ -107,7 +93,7 @@ def cockpit_heatmap():
     tag="cockpit",
     roles=ROLES,
     params=[REGION, ("measure", "string", False, ", ".join(maps.GRID_MEASURES) + " (default houses)")],
-    response="CockpitGrids",
+    response=c.CockpitGrids,
     errors=(400, 404),
 )
 def cockpit_grids():
@@ -147,7 +133,7 @@ def _alert_row(a):
         ("offset", "integer", False, "default 0"),
         FORMAT,
     ],
-    response="CockpitAlerts",
+    response=c.CockpitAlerts,
     errors=(400, 404),
     produces=("text/csv", export.FORMATS["xlsx"]),
 )
@@ -198,7 +184,7 @@ def _worker() -> User:
         ("lat", "number", False, ""),
         FORMAT,
     ],
-    response="CockpitVisits",
+    response=c.CockpitVisits,
     errors=(400, 404),
     produces=("text/csv", export.FORMATS["xlsx"]),
 )
@@ -236,6 +222,7 @@ def cockpit_visits():
     tag="cockpit",
     roles=("supervisor", "admin"),
     params=[REGION],
+    response=c.CockpitVisitWorkers,
     errors=(404,),
 )
 def cockpit_visit_workers():
@@ -283,7 +270,7 @@ def _reveal() -> str | None:
         ("offset", "integer", False, "default 0"),
         FORMAT,
     ],
-    response="CockpitTenants",
+    response=c.CockpitTenants,
     errors=(400, 404),
     produces=("text/csv", export.FORMATS["xlsx"]),
 )
@@ -293,8 +280,9 @@ def cockpit_tenants():
     query = tenancy_queries.active_tenants(prefix)
     if not fmt:
         query = query.limit(int_arg("limit", 100, 1, 500)).offset(int_arg("offset", 0, 0, 10_000_000))
+    # The route commits the audit events when this returns: before a byte of personal data leaves (a download
+    # streams after).
     audited = _audit_tenants(query, reason, fmt)
-    db.session.commit()  # the audit events stand before a byte of personal data leaves
     rows = tenancy_queries.tenant_rows(query, audited, reveal=reason is not None)
     if fmt:
         return export.respond(fmt, "tenants", TENANT_COLUMNS, rows)
@@ -327,7 +315,3 @@ def _audit_tenants(query, reason, fmt) -> set[int]:
     if events:  # one multi-row INSERT (an export of a county reads many thousand people)
         db.session.execute(insert(audit.AuditEvent.__table__), events)
     return {t for t, *_ in targets}
-
-
-def _ref(region):
-    return None if region is None else {"code": region.code, "name": region.name, "level": region.level}

@@ -6,7 +6,7 @@ from sqlalchemy import Select, exists, select
 from backend.addresses.models import Address
 from backend.addresses.text import contains_words
 from backend.auth.scope import require_in_scope, visible_houses, within
-from backend.cockpit.lastvisit import HouseLastVisit
+from backend.cockpit.models import HouseLastVisit
 from backend.doorplates.models import Doorplate
 from backend.doorplates.token import short_code
 from backend.errors import ValidationError
