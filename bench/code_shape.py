@@ -6,6 +6,12 @@ import sys
 from pathlib import Path
 
 
+def _imports_backend(node) -> bool:
+    if isinstance(node, ast.ImportFrom):
+        return (node.module or "").startswith("backend")
+    return isinstance(node, ast.Import) and any(a.name.startswith("backend") for a in node.names)
+
+
 def main(root: Path) -> None:
     files = sorted(root.rglob("*.py"))
     lines = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in files)
@@ -15,11 +21,7 @@ def main(root: Path) -> None:
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 funcs.append((node.end_lineno - node.lineno + 1, f"{path.relative_to(root.parent)}:{node.name}"))
-                nested += sum(
-                    isinstance(n, (ast.Import, ast.ImportFrom))
-                    and ((getattr(n, "module", None) or "").startswith("backend") or any(a.name.startswith("backend") for a in n.names))
-                    for n in ast.walk(node)
-                )
+                nested += sum(_imports_backend(n) for n in ast.walk(node))
     funcs.sort(reverse=True)
     sizes = sorted(n for n, _ in funcs)
     print(f"{len(files)} files, {lines} lines, {len(funcs)} functions, median {sizes[len(sizes) // 2]} lines")
