@@ -4,6 +4,7 @@ from flask import jsonify, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from backend.extensions import db
 from backend.i18n import t
 
 
@@ -71,8 +72,6 @@ def init_app(app):
     def _constraint(err):
         # The database refused a write another request made first (a unique or capacity constraint): nothing of
         # this request is kept, and the client learns it conflicts rather than that the server broke.
-        from backend.extensions import db
-
         db.session.rollback()
         app.logger.info("constraint refused a write: %s", err.orig)
         return error_response("conflict", t("error.conflict"), 409)

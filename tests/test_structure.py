@@ -14,26 +14,25 @@ def _module(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _targets(node, modules) -> set[str]:
-    """The backend modules an import statement loads (a package's __init__ included)."""
+def _imported(node, modules) -> set[str]:
+    """The backend modules an import statement names: `from backend.x import y` is backend.x.y where that is a
+    module, else backend.x."""
     if isinstance(node, ast.Import):
         names = [a.name for a in node.names]
     else:
         base = node.module or ""
-        names = [f"{base}.{a.name}" for a in node.names] + [base]
-    out = set()
-    for name in names:
-        if not name.startswith("backend"):
-            continue
-        parts = name.split(".")
-        for i in range(1, len(parts) + 1):  # importing a.b.c runs a, a.b and a.b.c
-            prefix = ".".join(parts[:i])
-            if prefix in modules:
-                out.add(prefix)
-    return out
+        names = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+    return {n for n in names if n.startswith("backend") and n in modules}
+
+
+def _loaded(name, modules) -> set[str]:
+    """What importing a module runs: importing a.b.c runs a, a.b and a.b.c (a package's __init__ first)."""
+    parts = name.split(".")
+    return {p for p in (".".join(parts[:i]) for i in range(1, len(parts) + 1)) if p in modules}
 
 
 def _graph():
+    """Per module: the modules its top-level imports run (for circles), and the modules it imports in a function."""
     files = {_module(p): p for p in BACKEND.rglob("*.py")}
     top, nested = {}, {}
     for name, path in files.items():
@@ -41,8 +40,11 @@ def _graph():
         top[name], nested[name] = set(), set()
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
-                where = top if node in tree.body or _in_module_if(tree, node) else nested
-                where[name] |= _targets(node, files) - {name}
+                imported = _imported(node, files)
+                if node in tree.body or _in_module_if(tree, node):
+                    top[name] |= {m for i in imported for m in _loaded(i, files)} - {name}
+                else:
+                    nested[name] |= imported - {name}
     return top, nested
 
 
@@ -80,11 +82,6 @@ def _cycles(graph) -> list[list[str]]:
         if v not in index:
             visit(v)
     return out
-
-
-def _package_parent(graph):
-    """A module imports its package's __init__ implicitly; a package importing its own submodule is no circle."""
-    return graph
 
 
 def test_no_import_circle_in_backend():

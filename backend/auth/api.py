@@ -4,9 +4,8 @@ from flask import after_this_request, request, session
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-import backend.auth as auth
 from backend.api.routing import json_body, route
-from backend.auth import cli, devices, throttle
+from backend.auth import cli, devices, sessions, throttle
 from backend.auth.models import User, UserSession
 from backend.auth.operations import authenticate, revoke_sessions, start_session
 from backend.auth.scope import require_in_scope
@@ -160,5 +159,5 @@ def unlock_user(user_id):
 
 def init_app(app):
     """Accounts and sessions: sign-in, sessions, `flask users`."""
-    auth.init_app(app)
+    sessions.init_app(app)
     cli.init_app(app)
