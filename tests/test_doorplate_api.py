@@ -11,6 +11,7 @@ from sqlalchemy import select
 from backend.audit import AuditEvent
 from backend.doorplates.models import Doorplate
 from backend.extensions import db
+from backend.i18n import t
 
 
 @pytest.fixture
@@ -140,6 +141,30 @@ def test_grid_worker_downloads_the_pdf_of_their_grid(client, houses, auth, make_
     assert outside.status_code == 404
     assert auth.post("/api/v1/doorplates/print", json={"region": "330326100001001", "size": 50}).status_code == 400
     assert auth.post("/api/v1/doorplates/print", json={"size": 40}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "key"),
+    [
+        ({"region": "330326100001001", "houses": [1]}, "region", "error.doorplate_print_target"),
+        ({"size": 40}, "region", "error.doorplate_print_target"),
+        ({"houses": []}, "houses", "error.doorplate_print_houses"),
+        ({"houses": [1, "2"]}, "houses", "error.doorplate_print_houses"),
+        ({"houses": [2**31]}, "houses", "error.doorplate_print_houses"),
+        ({"region": 330326100001001}, "region", "error.unknown_region"),
+        ({"region": "330326100001001", "size": "75"}, "size", "error.doorplate_size"),
+    ],
+)
+def test_a_print_asks_for_exactly_one_of_region_or_houses_and_names_the_bad_field(
+    app, houses, auth, make_user, body, field, key
+):
+    houses.add("A1-1")
+    auth.login(make_user("grid_worker", "330326100001001"))
+    resp = auth.post("/api/v1/doorplates/print", json=body)
+    with app.test_request_context():
+        assert resp.status_code == 400 and resp.get_json()["error"]["fields"] == {field: t(key)}
+    with app.app_context():
+        assert db.session.scalar(select(Doorplate.print_count)) == 0
 
 
 def test_landlord_and_tenant_may_not_print(client, houses, auth, landlord):

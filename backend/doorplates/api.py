@@ -4,34 +4,24 @@ from flask import Response, request, stream_with_context
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from backend.api.routing import json_body, route
+from backend.api.routing import route
 from backend.auth.scope import in_scope, may_see_house, require_in_scope
 from backend.doorplates import cli, landing, printing
+from backend.doorplates import contracts as c
 from backend.doorplates.card import public_card
 from backend.doorplates.landing import commit_scan
 from backend.doorplates.lookup import load_plate
 from backend.doorplates.models import Doorplate, DoorplateRevocation, Scan
 from backend.doorplates.operations import record_scan, resolve_short_code, resolve_token, revoke, token_of
+from backend.doorplates.scanning import problem, scan_position
 from backend.doorplates.token import ShortCodeError
 from backend.errors import MenpaiError, NotFound, ValidationError
 from backend.extensions import db
-from backend.forms import Form
-from backend.guards import ID_MAX
 from backend.houses.models import House
 from backend.types import utcnow
 
 PRINT_ROLES = ("grid_worker", "supervisor", "admin")
 STAFF_WRITE_ROLES = ("grid_worker", "supervisor", "admin")
-
-
-class Replaced(MenpaiError):
-    status, code = 410, "doorplate_replaced"
-
-
-def problem(found):
-    if found.result == "revoked":
-        raise Replaced("doorplate.replaced")
-    raise NotFound("doorplate.invalid", code="doorplate_invalid")
 
 
 def _may_manage(plate) -> bool:
@@ -73,30 +63,19 @@ def _payload(found) -> dict:
     return out
 
 
-def scan_position():
-    """A staff app may send where it stood (lon, lat); nobody else's position is kept."""
-    try:
-        lon, lat = float(request.args["lon"]), float(request.args["lat"])
-    except (KeyError, ValueError):
-        return None, None
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # nan and inf too: a position that cannot be, not kept
-        return None, None
-    return (lon, lat) if current_user.is_authenticated and current_user.is_staff else (None, None)
-
-
 @route(
     "/doorplates/<token>",
     summary="What a scan of this doorplate shows: the public card, plus the record for staff in scope and its landlord",
     tag="doorplates",
     auth=False,
     params=[("lon", "number", False, "Staff: where the scan happened"), ("lat", "number", False, "")],
-    response="DoorplateScan",
+    response=c.DoorplateScan,
     errors=(404, 410),
 )
 def doorplate_scan(token):
     found = resolve_token(token)
     record_scan(found, "api", current_user, *scan_position())
-    commit_scan()
+    commit_scan()  # the scan row is kept whatever the answer (a 404 or 410 is raised, and the route commits no error)
     if found.result != "ok":
         problem(found)
     return _payload(found)
@@ -107,7 +86,7 @@ def doorplate_scan(token):
     summary="Find a doorplate by the short code printed under its QR (any case, dashes optional)",
     tag="doorplates",
     auth=False,
-    response="DoorplateScan",
+    response=c.DoorplateScan,
     errors=(400, 404, 410),
 )
 def doorplate_by_code(code):
@@ -116,7 +95,7 @@ def doorplate_by_code(code):
     except ShortCodeError as err:
         raise ValidationError(fields={"code": err.reason}) from None
     record_scan(found, "short_code", current_user)
-    commit_scan()
+    commit_scan()  # kept whatever the answer, as above
     if found.result != "ok":
         problem(found)
     return _payload(found)
@@ -167,21 +146,16 @@ def doorplate_image(token):
     summary="Take this version out of use: lost or damaged issues a new version to print; moved or withdrawn ends it",
     tag="doorplates",
     roles=STAFF_WRITE_ROLES,
-    body="DoorplateRevoke",
-    response="DoorplateScan",
+    body=c.DoorplateRevoke,
+    response=c.DoorplateScan,
     errors=(400, 404, 409),
 )
-def doorplate_revoke(token):
-    data = json_body()
-    form = Form(data)
-    note = form.str("note", required=False, max_length=DoorplateRevocation.note.type.length)
-    form.done()
+def doorplate_revoke(token, body: c.DoorplateRevoke):
     found = resolve_token(token)
     if found.result == "revoked" and in_scope(current_user, found.plate.scope_code):
         raise MenpaiError("doorplate.replaced", code="doorplate_replaced", status=409)  # a replay: already done
     plate = _managed_plate(token)
-    revoke(plate, data.get("reason", ""), actor=current_user, note=note)
-    db.session.commit()
+    revoke(plate, body.reason, actor=current_user, note=body.note)
     card = public_card(load_plate(plate.plate_id))
     return {"result": "ok", "token": token_of(plate), "card": card, **_detail(plate)}
 
@@ -192,40 +166,24 @@ def doorplate_revoke(token):
     summary="A PDF of A4 sheets with cut marks: the live plates of a region in scope, or of listed houses",
     tag="doorplates",
     roles=PRINT_ROLES,
-    body="DoorplatePrint",
+    body=c.DoorplatePrint,
     produces=("application/pdf",),
     errors=(400, 404),
 )
-def doorplate_print():
-    data = json_body()
-    size = data.get("size", 75)
-    region, houses = data.get("region"), data.get("houses")
-    if size not in (40, 75, 120):
-        raise ValidationError(fields={"size": "error.doorplate_size"})
-    if (region is None) == (houses is None):
-        raise ValidationError(fields={"region": "error.doorplate_print_target"})
+def doorplate_print(body: c.DoorplatePrint):
+    region, houses, size = body.region, body.houses, body.size
     if houses is not None:
-        if (
-            not isinstance(houses, list)
-            or not houses
-            or not all(isinstance(h, int) and 1 <= h <= ID_MAX for h in houses)
-            or len(houses) > 10000
-        ):
-            raise ValidationError(fields={"houses": "error.doorplate_print_houses"})
         scopes = dict(db.session.execute(select(House.id, House.scope_code).where(House.id.in_(houses))).all())
-        if set(scopes) != set(houses) or not all(in_scope(current_user, c) for c in scopes.values()):
+        if set(scopes) != set(houses) or not all(in_scope(current_user, code) for code in scopes.values()):
             raise NotFound()
         plates = printing.select_plates(house_ids=houses)
     else:
-        if not isinstance(region, str):
-            raise ValidationError(fields={"region": "error.unknown_region"})
         require_in_scope(current_user, region)
         plates = printing.select_plates(region_code=region)
     if not plates:
         raise NotFound("error.nothing_to_print")
     printing.mark_printed(plates, size, actor=current_user, region_code=region)
-    stream = printing.pdf_stream(plates, size)
-    db.session.commit()
+    stream = printing.pdf_stream(plates, size)  # every plate's text read here: the route then commits the print run
     name = f"doorplates-{region or 'houses'}-{size}mm.pdf"
     return Response(
         stream_with_context(stream),

@@ -5,18 +5,19 @@ from datetime import UTC, date, datetime
 from flask import request
 from flask_login import current_user
 
-from backend.api.routing import int_arg, json_body, route
+from backend.api.routing import int_arg, route
 from backend.auth.scope import may_see_house
 from backend.cockpit import export
 from backend.doorplates import keys
 from backend.doorplates import token as tokens
-from backend.doorplates.api import problem, scan_position
 from backend.doorplates.operations import Resolution, record_scan, resolve_token
+from backend.doorplates.scanning import problem, refuse, scan_position
 from backend.errors import NotFound, ValidationError
 from backend.extensions import db
 from backend.fastpath import fastcard, fastscan
 from backend.fastpath.record import after_scan
 from backend.fastpath.rule import classify
+from backend.houses import contracts as c
 from backend.houses import queries, timeline
 from backend.houses.card import house_card
 from backend.houses.models import House
@@ -40,15 +41,13 @@ def visible_house(house_id: int) -> House:
     summary="Declare a rental (申报领码): a pending doorplate and a verification task follow",
     tag="houses",
     roles=("landlord",),
-    body="HouseDeclare",
-    response="HouseCard",
+    body=c.HouseDeclare,
+    response=c.HouseCard,
     status=201,
     errors=(400, 404, 409),
 )
-def house_declare():
-    house = declare_house(current_user, json_body())
-    db.session.commit()
-    return house_card(house, current_user), 201
+def house_declare(body: c.HouseDeclare):
+    return house_card(declare_house(current_user, body), current_user), 201
 
 
 @route(
@@ -67,7 +66,7 @@ def house_declare():
         ("near", "string", False, "lon,lat (WGS84): nearest first, each with distance_m"),
         ("format", "string", False, "csv or xlsx: every matching house (no limit) as a streamed download"),
     ],
-    response="HouseList",
+    response=c.HouseList,
     errors=(400, 404),
     produces=("text/csv", export.FORMATS["xlsx"]),
 )
@@ -99,13 +98,11 @@ def _near() -> tuple[float, float] | None:
     summary="The house card: status, colour, doorplate, capacity, masked occupants (the timeline: /timeline)",
     tag="houses",
     roles=LIST_ROLES,
-    response="HouseCard",
+    response=c.HouseCard,
     errors=(404,),
 )
 def house_detail(house_id):
-    card = house_card(visible_house(house_id), current_user)
-    db.session.commit()  # the audit event of the masked read
-    return card
+    return house_card(visible_house(house_id), current_user)  # its masked read's audit event committed by the route
 
 
 @route(
@@ -114,13 +111,12 @@ def house_detail(house_id):
     summary="The landlord stops letting an empty house; its plate is revoked",
     tag="houses",
     roles=("landlord",),
-    response="HouseCard",
+    response=c.HouseCard,
     errors=(404, 409),
 )
 def house_withdraw(house_id):
     house = own_house(current_user, house_id)
     withdraw_house(current_user, house)
-    db.session.commit()
     return house_card(house, current_user)
 
 
@@ -130,7 +126,7 @@ def house_withdraw(house_id):
     tag="houses",
     roles=HOUSE_READERS,
     params=[("lon", "number", False, "where the scan happened"), ("lat", "number", False, "")],
-    response="HouseCard",
+    response=c.HouseCard,
     errors=(404, 410),
 )
 def house_card_by_scan(token):
@@ -143,11 +139,8 @@ def house_card_by_scan(token):
     found = resolve_token(token)
     record_scan(found, "api", current_user, *scan_position())
     if found.result != "ok":
-        db.session.commit()
-        problem(found)
-    card = house_card(visible_house(found.plate.house_id), current_user, found.plate)
-    db.session.commit()
-    return card
+        refuse(found)
+    return house_card(visible_house(found.plate.house_id), current_user, found.plate)
 
 
 def _fast_card_by_scan(tok):
@@ -188,7 +181,7 @@ def _fast_card_by_scan(tok):
         ("limit", "integer", False, "1–200, default 50 (a page runs on to the end of a tie)"),
         ("scans", "boolean", False, "0: leave the scans out"),
     ],
-    response="HouseTimeline",
+    response=c.HouseTimeline,
     errors=(400, 404),
 )
 def house_timeline(house_id):

@@ -4,12 +4,12 @@ from sqlalchemy import select, update
 
 from backend import audit
 from backend.addresses.models import Address
-from backend.doorplates.operations import issue_doorplate
+from backend.doorplates.models import Doorplate
+from backend.doorplates.operations import issue_doorplate, revoke
 from backend.errors import Conflict, Forbidden, NotFound
 from backend.extensions import db
-from backend.forms import Form
-from backend.houses.checklists import check_answers
-from backend.houses.models import LIVE, RENT_TYPES, House
+from backend.houses.contracts import HouseDeclare
+from backend.houses.models import LIVE, House
 from backend.locks import lock
 from backend.uploads.operations import attach_photos
 from backend.verification.models import VerificationTask
@@ -29,19 +29,10 @@ def register_house(address, landlord=None, max_occupants=None, actor=None, **det
     return house
 
 
-def declare_house(landlord, data: dict) -> House:
+def declare_house(landlord, body: HouseDeclare) -> House:
     """申报: a landlord declares a rental at a standard address; a second live declaration of the unit is refused."""
-    form = Form(data)
-    address_code = form.str("address_code", max_length=40)
-    unit_label = form.str("unit_label", required=False, max_length=40) or ""
-    rooms = form.int("rooms", 1, 200)
-    area = form.float("floor_area", 1, 100_000)
-    max_occupants = form.int("max_occupants", 1, 500)
-    rent_type = form.str("rent_type", choices=RENT_TYPES)
-    self_check = form.check("fire_self_check", lambda v: check_answers("fire_self_check", v, "fire_self_check"))
-    photo_ids = form.ids("photos")
-    form.done()
-    address = db.session.scalar(select(Address).where(Address.code == address_code))
+    unit_label = body.unit_label or ""
+    address = db.session.scalar(select(Address).where(Address.code == body.address_code))
     if address is None:
         raise NotFound("error.unknown_address", fields={"address_code": "error.unknown_address"})
     taken = select(House.id).where(
@@ -54,14 +45,14 @@ def declare_house(landlord, data: dict) -> House:
     house = register_house(
         address,
         landlord=landlord,
-        max_occupants=max_occupants,
+        max_occupants=body.max_occupants,
         unit_label=unit_label,
-        rooms=rooms,
-        floor_area=area,
-        rent_type=rent_type,
-        fire_self_check=self_check,
+        rooms=body.rooms,
+        floor_area=body.floor_area,
+        rent_type=body.rent_type,
+        fire_self_check=body.fire_self_check,
     )
-    attach_photos(landlord, photo_ids, house_id=house.id)
+    attach_photos(landlord, body.photos, house_id=house.id)
     return house
 
 
@@ -74,9 +65,6 @@ def own_house(landlord, house_id: int) -> House:
 
 def withdraw_house(landlord, house: House) -> None:
     """The landlord stops letting: nobody may be living there; the plate is revoked for good."""
-    from backend.doorplates.models import Doorplate
-    from backend.doorplates.operations import revoke
-
     if house.landlord_id != landlord.id:
         raise Forbidden()
     if lock(house).occupants:

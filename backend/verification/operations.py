@@ -15,7 +15,7 @@ from backend import audit
 from backend.addresses.models import Address
 from backend.auth.scope import in_scope, scope_filter
 from backend.doorplates.models import Doorplate
-from backend.doorplates.operations import activate
+from backend.doorplates.operations import activate, revoke
 from backend.errors import Conflict, NotFound
 from backend.extensions import db
 from backend.forms import Form
@@ -183,8 +183,6 @@ def _settle(worker, house: House, outcome: str) -> None:
         activate(plate, actor=worker)
         start_monthly_confirmation(house)
     else:
-        from backend.doorplates.operations import revoke
-
         rejected = db.session.execute(
             update(House)
             .where(House.id == house.id, House.status == "declared")
