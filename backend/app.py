@@ -8,6 +8,7 @@ from backend import database, errors, guards, i18n, pages, pwa, secret_key
 from backend.addresses import api as addresses
 from backend.api import health, openapi, routing
 from backend.auth import api as accounts
+from backend.auth import phone_api as phone_accounts
 from backend.cockpit import page as cockpit
 from backend.demo import cli as demo
 from backend.doorplates import api as doorplates
@@ -25,6 +26,7 @@ from backend.verification import api as verification
 # The product, in the order of its loop: each registers its routes, pages and CLI commands.
 FEATURES = (
     accounts,  # who is asking: sign-in, sessions, roles and scopes
+    phone_accounts,  # residents sign in with their phone and an SMS code; the staff's second factor
     regions,  # city > county > township > community > grid
     addresses,  # 标准地址 the standard addresses every doorplate is made from
     doorplates,  # the signed QR doorplate: scans, the door page, printing

@@ -100,9 +100,33 @@ PUSH_PROXY = None  # an http(s) proxy to reach the push services through; HTTPS_
 # tests). PUSH_ENDPOINT_HOSTS: a list of allowed push-service host suffixes (e.g. ["push.services.mozilla.com"]).
 PUSH_ALLOW_INSECURE_ENDPOINTS = False
 PUSH_ENDPOINT_HOSTS = None
-# SMS: "dev" records texts in the sms_messages table; a real gateway is "package.module:factory" (factory(config)
-# returns an object with send(user_id, text) -> reference).
+# SMS: "dev" records texts in the sms_messages table (`flask sms outbox` prints them); "aliyun" is Alibaba Cloud SMS
+# (backend/notify/aliyun.py); another provider is "package.module:factory" (backend/notify/sms.py, docs/deploy.md).
 SMS_GATEWAY = "dev"
+SMS_TIMEOUT_SECONDS = 10
+# Alibaba Cloud SMS: a RAM user's AccessKey, the approved sign name (签名) and verification-code template (${code});
+# optionally a template with ${text} for notifications by SMS. The endpoint may be "http://host:port" (a stand-in).
+SMS_ALIYUN_ACCESS_KEY_ID = None
+SMS_ALIYUN_ACCESS_KEY_SECRET = None
+SMS_ALIYUN_SIGN_NAME = None
+SMS_ALIYUN_TEMPLATE_CODE = None
+SMS_ALIYUN_NOTICE_TEMPLATE_CODE = None
+SMS_ALIYUN_ENDPOINT = "dysmsapi.aliyuncs.com"
+
+# Sign-in codes by SMS (backend/auth/phone.py): 6 digits, valid this long, this many wrong tries each. How many codes
+# may be sent: per phone (a minute, an hour, a day), per client IP (an hour) and in all (an hour; the SMS bill's
+# ceiling). 0 turns a limit off. Over a limit the answer is 429 with Retry-After.
+SMS_CODE_SECONDS = 300
+SMS_CODE_MAX_TRIES = 5
+SMS_PHONE_PER_MINUTE = 1
+SMS_PHONE_PER_HOUR = 5
+SMS_PHONE_PER_DAY = 10
+SMS_IP_PER_HOUR = 30
+SMS_GLOBAL_PER_HOUR = 5000
+# Staff whose role may read personal data in clear confirm a password sign-in with a code sent to their registered
+# phone. None: on with a real SMS gateway (production), off with the dev one (the demo, tests); True/False force it.
+STAFF_SECOND_FACTOR = None
+STAFF_SECOND_FACTOR_ROLES = ["police", "admin"]
 # The outbox worker (`flask notify work`): retries back off 30 s × 2^n up to an hour; after this many tries: dead.
 NOTIFY_MAX_ATTEMPTS = 8
 NOTIFY_BACKOFF_SECONDS = 30

@@ -108,6 +108,24 @@ MATRIX = {
         None,
         only("admin"),
     ),
+    "api.sms_code": (
+        "POST",
+        lambda c, t: "/api/v1/auth/sms-code",
+        lambda c, t: {"phone": f"1391234{next(COUNTER) % 10_000:04d}"},
+        everyone,
+    ),  # public: 202 for any phone (a new one each time, under its limits)
+    "api.sms_login": (
+        "POST",
+        lambda c, t: "/api/v1/auth/sms-login",
+        lambda c, t: {"phone": f"1391235{next(COUNTER) % 10_000:04d}", "code": "000000"},
+        lambda r, t: 401,
+    ),  # public; no code was sent to that phone
+    "api.second_factor": (
+        "POST",
+        lambda c, t: "/api/v1/auth/second-factor",
+        lambda c, t: {"code": "000000"},
+        lambda r, t: 401,
+    ),  # public; no password sign-in waits for it
     "api.address_search": ("GET", lambda c, t: "/api/v1/addresses?q=解放街", None, signed_in),
     "api.address_detail": (
         "GET",

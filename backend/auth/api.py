@@ -8,6 +8,7 @@ from backend.api.routing import json_body, route
 from backend.auth import cli, devices, sessions, throttle
 from backend.auth.models import User, UserSession
 from backend.auth.operations import authenticate, revoke_sessions, start_session
+from backend.auth.phone_signin import demand_second_factor
 from backend.auth.scope import require_in_scope
 from backend.errors import NotFound, Unauthorized, ValidationError
 from backend.extensions import db
@@ -50,7 +51,7 @@ def session_json(sess: UserSession) -> dict:
     auth=False,
     body="Login",
     response="Me",
-    errors=(400, 401, 429),
+    errors=(400, 401, 403, 429, 502, 503),  # 401 second_factor_required, 403/502/503: its SMS (phone_signin.py)
 )
 def login():
     data = json_body()
@@ -67,6 +68,7 @@ def login():
     except Unauthorized:
         db.session.commit()  # the failed attempt must count towards throttling
         raise
+    demand_second_factor(user, request.remote_addr)  # police, admins: an SMS code first (phone_signin.py)
     if current_user.is_authenticated:  # logging in again on this device ends the previous session
         revoke_sessions(current_user, "relogin", only=current_user.session)
     start_session(user, request.remote_addr, request.user_agent.string)

@@ -16,7 +16,8 @@ from backend.extensions import login_manager
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # Login takes JSON only (a cross-site form cannot send it), so it needs no token, even from a logged-in device.
-CSRF_EXEMPT = {"/api/v1/auth/login"}
+# Sign-in routes: a device may hold an older session (its CSRF token unknown to the page) when it signs in anew.
+CSRF_EXEMPT = {"/api/v1/auth/login", "/api/v1/auth/sms-code", "/api/v1/auth/sms-login", "/api/v1/auth/second-factor"}
 
 
 class SessionCookies(SecureCookieSessionInterface):

@@ -21,6 +21,7 @@ def seed_command():
     click.echo(t("cli.demo_seeded", **result))
     for username, role, scope in result["accounts"]:
         click.echo(f"  {username:<14} {DEMO_PASSWORD:<14} {role:<13} {scope}")
+    click.echo(t("cli.demo_resident"))
     click.echo(t("cli.demo_plates", houses=result["houses"], new=result["new_plates"]))
     for url in result["sample_urls"]:
         click.echo(f"  {url}")

@@ -1,4 +1,4 @@
-"""Delivery channels behind one interface: send(notification) -> None, or raise Retry, Gone or Failed.
+"""Delivery channels behind one interface: send(notification) -> None, or raise Retry, Gone or Failed (delivery.py).
 
 prepare(notifications) is called once per claimed batch before the sends (e.g. to load what they need at once).
 """
@@ -13,35 +13,12 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.notify import vapid
+from backend.notify.delivery import DeliveryError, Failed, Gone, Retry
 from backend.notify.models import Notification, PushSubscription
 from backend.notify.outbox import encode
 from backend.notify.sms import make_gateway
 
 PUSH_HARD_LIMIT = 3993  # bytes of plaintext pywebpush can still encrypt into a valid 4 KB message
-
-
-class DeliveryError(Exception):
-    """The message did not go out; reason is kept as the notification's last_error."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason[:500]
-
-
-class Retry(DeliveryError):
-    """Try again later: after_seconds (the service's Retry-After) or the worker's backoff when None."""
-
-    def __init__(self, after_seconds: float | None, reason: str):
-        super().__init__(reason)
-        self.after_seconds = after_seconds
-
-
-class Gone(DeliveryError):
-    """The recipient address no longer exists (push subscription expired or unsubscribed)."""
-
-
-class Failed(DeliveryError):
-    """A permanent refusal: sending it again would fail the same way."""
 
 
 def retry_after_seconds(value: str | None) -> float | None:

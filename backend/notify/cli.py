@@ -1,16 +1,21 @@
-"""flask notify work | vapid-keys"""
+"""flask notify work | vapid-keys; flask sms outbox"""
 
 import signal
 import threading
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from backend.extensions import db
 from backend.i18n import t
 from backend.notify import vapid
-from backend.notify.sms import gateway_factory
+from backend.notify.models import SmsMessage
+from backend.notify.sms import make_gateway
 from backend.notify.worker import work
+from backend.people.validate import PersonDataError, check_phone
+from backend.people.vault import vault
 
 notify_cli = AppGroup("notify", help="Notifications: the push/SMS outbox worker and VAPID keys.")
 
@@ -58,6 +63,37 @@ def vapid_keys_command(write):
         click.echo(t("cli.vapid_written", path=path), err=True)
 
 
+sms_cli = AppGroup("sms", help="SMS: what the dev gateway recorded.")
+
+
+@sms_cli.command("outbox")
+@click.option("--last", type=click.IntRange(1, 100_000), default=10, show_default=True, help="How many messages.")
+@click.option("--phone", default=None, help="Only the messages to this mobile number.")
+def outbox_command(last, phone):
+    """Print the texts the dev gateway recorded, oldest first: time (UTC), phone, text. The phones are decrypted:
+    this is the developer's view of a gateway that sends nothing (a sign-in code is read here)."""
+    gateway = current_app.config["SMS_GATEWAY"]
+    if gateway != "dev":
+        raise click.ClickException(t("cli.sms_outbox_not_dev", gateway=gateway))
+    query = select(SmsMessage).order_by(SmsMessage.id.desc()).limit(last)
+    if phone:
+        try:
+            number = check_phone(phone)
+        except PersonDataError:
+            raise click.BadParameter(t("error.phone_format"), param_hint="--phone") from None
+        query = query.where(SmsMessage.phone_index == vault().blind_index(number, "phone"))
+    rows = list(db.session.scalars(query))[::-1]
+    if not rows:
+        click.echo(t("cli.sms_outbox_empty"), err=True)
+        return
+    v = vault()
+    for message in rows:
+        to = v.decrypt(message.phone_enc, "phone") if message.phone_enc else t("cli.sms_no_phone", user=message.user_id)
+        when = message.created_at.isoformat(timespec="seconds").replace("+00:00", "Z")
+        click.echo(f"{when}  {to}  {message.text.replace(chr(10), ' / ')}")
+
+
 def init_app(app):
-    gateway_factory(app.config["SMS_GATEWAY"])  # an unknown gateway fails here, at startup, not at the first SMS
+    make_gateway(app.config)  # an unknown or unconfigured gateway fails here, at startup, not at the first SMS
     app.cli.add_command(notify_cli)
+    app.cli.add_command(sms_cli)

@@ -1,14 +1,19 @@
 """Validate, normalise and mask tenants' personal data: ID number, mobile phone, name."""
 
 import re
+import unicodedata
 from datetime import date
 
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberType
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
 ID_FORMAT = re.compile(r"\d{17}[\dX]", re.ASCII)
-PHONE_FORMAT = re.compile(r"1[3-9]\d{9}", re.ASCII)
-PHONE_SEPARATORS = re.compile(r"[\s\-]")
+# What a typed mobile number may hold (after NFKC: full-width digits are digits): a leading +, digits, spaces,
+# dashes, brackets. phonenumbers would read letters as keypad digits ("1381234567a"); they are refused first.
+PHONE_TEXT = re.compile(r"\(?\+?[0-9\s\-()]+", re.ASCII)
+MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 NAME_MAX = 50
 MIDDLE_DOT = "·"
 # Dots people type instead of U+00B7 in minority names (IME, Japanese keyboards, bullets).
@@ -79,15 +84,19 @@ def birth_date(id_number: str) -> date:
 
 
 def check_phone(text: str | None) -> str:
-    """Return a mainland mobile number as 11 digits or raise PersonDataError."""
-    digits = PHONE_SEPARATORS.sub("", _text("phone", text))
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    if not PHONE_FORMAT.fullmatch(digits):
+    """Return a mainland mobile number as 11 digits or raise PersonDataError. The number plan is phonenumbers'
+    (allocated 1xx prefixes, +86 / 0086 / 86 in front), not a hand-written pattern."""
+    raw = unicodedata.normalize("NFKC", _text("phone", text)).strip()
+    if not PHONE_TEXT.fullmatch(raw):
         raise PersonDataError("phone", "error.phone_format")
-    return digits
+    try:
+        number = phonenumbers.parse(raw, "CN")
+    except NumberParseException:
+        raise PersonDataError("phone", "error.phone_format") from None
+    mobile = phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in MOBILE_TYPES
+    if number.country_code != 86 or number.extension or not mobile:
+        raise PersonDataError("phone", "error.phone_format")
+    return str(number.national_number)
 
 
 def check_name(text: str | None) -> str:
