@@ -212,7 +212,7 @@ def escalate(officer, notice: FireNotice, escalation: Escalate) -> dict:
         raise Conflict("error.notice_not_overdue", code="notice_not_overdue")
     action = escalation.house_action
     house = db.session.get(House, notice.house_id)
-    penalty = issue_notice(officer, house, escalation.penalty) if escalation.penalty else None
+    penalty = None if escalation.penalty is None else issue_notice(officer, house, escalation.penalty)
     if action and lock(house).status != ("suspended" if action == "suspend" else "closed"):
         set_house_status(officer, house, "suspended" if action == "suspend" else "closed", reason=f"notice {notice.id}")
     if penalty is None and action is None:
