@@ -29,11 +29,6 @@ CLIENT_ID = {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,64}$", "maxLength"
 
 
 REGION_REF = _obj({"code": _str, "name": _str, "level": _str})
-NOTICE_ITEMS = {
-    "type": "array",
-    "maxItems": 30,
-    "items": _obj({"description": _text(500, min_length=2), "standard": _text(500)}, required=["description"]),
-}
 
 SCHEMAS = {
     "Error": _obj({"error": _obj({"code": _str, "message": _str, "fields": {"type": "object"}})}),
@@ -110,47 +105,8 @@ SCHEMAS = {
     "AddressSearch": _obj(
         {"query": _str, "results": {"type": "array", "items": {"$ref": "#/components/schemas/AddressHit"}}}
     ),
-    "TaskList": _obj({"tasks": {"type": "array", "items": {"type": "object"}}}),
-    "Verify": _obj(
-        {
-            "lat": {"type": "number"},
-            "lon": {"type": "number"},
-            "accuracy": {"type": "number", "description": "metres, as the phone reports it"},
-            "outcome": {
-                "enum": ["approved", "rejected", "needs_fix"],
-                "description": "an approval with no fix (lat and lon left out) or from too far goes to review",
-            },
-            "checklist": {"type": "object"},
-            "reasons": {"type": "array", "items": _text(200, min_length=1), "maxItems": 20},
-            "note": _text(500),
-            "photos": _ids,
-            "client_id": CLIENT_ID,
-        },
-        required=["outcome", "checklist"],
-    ),
-    "Verification": _obj(
-        {
-            "id": _int,
-            "house_id": _int,
-            "outcome": {"enum": ["approved", "rejected", "needs_fix", "needs_review"]},
-            "distance_m": {"type": ["number", "null"], "description": "null: no GPS fix"},
-            "accuracy_m": {"type": ["number", "null"]},
-            "flagged": {"type": "boolean"},
-            "flags": {"type": "array", "items": _str},
-        }
-    ),
     # Login throttling (issue #14 item 14): an admin's unlock.
     "Unlocked": _obj({"cleared": {"type": "integer", "description": "failed logins no longer counted"}}),
-    # Verification review (issue #14 item 7): far or fixless approvals wait for the township supervisor.
-    "ReviewList": _obj({"reviews": {"type": "array", "items": {"type": "object"}}}),
-    "Review": _obj(
-        {
-            "decision": {"enum": ["approved", "sent_back"]},
-            "reason": {"type": "string", "maxLength": 500, "description": "required to send back"},
-        },
-        required=["decision"],
-    ),
-    "ReviewDecision": _obj({"task_id": _int, "decision": _str, "reason": {"type": ["string", "null"]}}),
     "Obligation": _obj(
         {"id": _int, "house_id": _int, "kind": _str, "due_date": _str, "state": _str},
     ),
@@ -171,95 +127,6 @@ SCHEMAS = {
         required=[],
     ),
     "Photo": _obj({"id": _int, "width": _int, "height": _int, "size": _int}),
-    "NoticeIssue": _obj(
-        {
-            "kind": {"enum": ["reminder", "rectification", "penalty"]},
-            "title": _text(200),
-            "body": _text(5000),
-            "legal_basis": _text(500, "rectification and penalty"),
-            "deadline": {"type": "string", "format": "date", "description": "rectification"},
-            "items": NOTICE_ITEMS,
-            "amount": {"type": "number", "description": "penalty, yuan"},
-            "decision_number": _text(64, "penalty"),
-            "client_id": CLIENT_ID,
-        },
-        required=["kind", "title"],
-    ),
-    "Notice": _obj(
-        {
-            "id": _int,
-            "house_id": _int,
-            "kind": _str,
-            "status": _str,
-            "title": _str,
-            "deadline": _nstr,
-            "days_left": {"type": ["integer", "null"]},
-            "items": {"type": "array", "items": {"type": "object"}},
-        },
-        required=["id", "house_id", "kind", "status", "title"],
-    ),
-    "NoticeList": _obj({"notices": {"type": "array", "items": {"$ref": "#/components/schemas/Notice"}}}),
-    "Evidence": _obj(
-        {
-            "items": {
-                "type": "array",
-                "items": _obj(
-                    {"item_id": _int, "note": _text(1000, min_length=1), "photos": {"type": "array", "items": _id}}
-                ),
-            },
-            "client_id": CLIENT_ID,
-        },
-        required=["items"],
-    ),
-    "Reinspect": _obj(
-        {
-            "results": {
-                "type": "object",
-                "additionalProperties": {"enum": ["passed", "failed"]},
-                "description": "item id -> passed | failed",
-            },
-            "deadline": {"type": "string", "format": "date", "description": "for the failed items"},
-            "client_id": CLIENT_ID,
-        },
-        required=["results"],
-    ),
-    "Reinspection": _obj(
-        {"notice": {"$ref": "#/components/schemas/Notice"}, "follow_up": {"type": ["object", "null"]}}
-    ),
-    "Escalate": _obj(
-        {
-            "house_action": {"enum": ["suspend", "close", None]},
-            "penalty": {"type": ["object", "null"], "description": "a NoticeIssue of a penalty (kind may be left out)"},
-            "client_id": CLIENT_ID,
-        },
-        required=[],
-    ),
-    "NoticeClose": _obj({"outcome": {"enum": ["resolved", "cancelled"]}}),
-    "HouseStatus": _obj({"status": {"enum": ["suspended", "closed", "active"]}, "reason": _text(300, min_length=4)}),
-    "HouseStatusResult": _obj({"id": _int, "status": _str, "occupants_count": _int}),
-    "NoticesDelivered": _obj({"ids": {"type": "array", "items": _int, "maxItems": 500}}),
-    "NoticesDeliveredResult": _obj({"delivered": _int}),
-    "CampaignRun": _obj(
-        {
-            "region": _text(15),
-            "kind": {"enum": ["reminder", "rectification"]},
-            "title": _text(200),
-            "body": _text(5000),
-            "deadline": {"type": "string", "format": "date", "description": "rectification"},
-            "legal_basis": _text(500, "rectification"),
-            "items": NOTICE_ITEMS,
-        },
-        required=["region", "kind", "title"],
-    ),
-    "CampaignResult": _obj(
-        {
-            "campaign_id": _int,
-            "houses": _int,
-            "issued_now": _int,
-            "already_reached": _int,
-            "results": {"type": "array", "items": {"type": "object"}},
-        }
-    ),
     "VapidKey": _obj({"public_key": {"type": "string", "description": "base64url uncompressed P-256 point"}}),
     "PushSubscribe": _obj(
         {

@@ -4,12 +4,11 @@ from datetime import date
 
 from flask import request
 from flask_login import current_user
-from sqlalchemy import select
 
-from backend.api.routing import int_arg, json_body, route
-from backend.errors import ValidationError
+from backend.api.routing import int_arg, route
 from backend.extensions import db
 from backend.fire import cli, queries
+from backend.fire import contracts as c
 from backend.fire.campaigns import run_campaign
 from backend.fire.models import FireNotice
 from backend.fire.operations import (
@@ -26,10 +25,8 @@ from backend.fire.operations import (
     visible_notice,
 )
 from backend.overdue import effective_notice_status
-from backend.uploads.models import Photo
 
 OFFICER = ("fire_officer",)
-REASON_MAX = 300  # a house's suspension, closure or reopening: kept in the audit log
 
 
 def notice_json(n: FireNotice, detail=False) -> dict:
@@ -48,11 +45,7 @@ def notice_json(n: FireNotice, detail=False) -> dict:
         "parent_id": n.parent_id,
     }
     if detail:
-        photos = {}
-        for photo_id, item_id in db.session.execute(
-            select(Photo.id, Photo.notice_item_id).where(Photo.notice_item_id.in_([i.id for i in n.items]))
-        ):
-            photos.setdefault(item_id, []).append(photo_id)
+        photos = queries.item_photos(n)
         out.update(
             body=n.body,
             legal_basis=n.legal_basis,
@@ -79,14 +72,13 @@ def notice_json(n: FireNotice, detail=False) -> dict:
     summary="Issue a reminder, rectification order or penalty decision",
     tag="fire",
     roles=OFFICER,
-    body="NoticeIssue",
-    response="Notice",
+    body=c.NoticeIssue,
+    response=c.Notice,
     status=201,
     errors=(400, 404, 409),
 )
-def notice_issue(house_id):
-    notice = issue_notice(current_user, visible_house(current_user, house_id), json_body())
-    db.session.commit()
+def notice_issue(house_id, body: c.NoticeIssue):
+    notice = issue_notice(current_user, visible_house(current_user, house_id), body)
     return notice_json(notice, detail=True), 201
 
 
@@ -102,7 +94,7 @@ def notice_issue(house_id):
         ("overdue", "boolean", False, "1: only overdue (past the deadline awaiting evidence) or escalated"),
         ("mine", "boolean", False, "officers, 1: only the notices I issued"),
     ],
-    response="NoticeList",
+    response=c.NoticeList,
 )
 def notice_list():
     args = request.args
@@ -122,7 +114,7 @@ def notice_list():
     summary="One notice with its items and evidence",
     tag="fire",
     roles=("landlord", "fire_officer"),
-    response="Notice",
+    response=c.Notice,
     errors=(404,),
 )
 def notice_detail(notice_id):
@@ -135,14 +127,12 @@ def notice_detail(notice_id):
     summary="The landlord's app has shown these notices: issued → delivered (a GET never marks anything)",
     tag="fire",
     roles=("landlord",),
-    body="NoticesDelivered",
-    response="NoticesDeliveredResult",
+    body=c.NoticesDelivered,
+    response=c.NoticesDeliveredResult,
     errors=(400,),
 )
-def notices_delivered():
-    marked = mark_delivered(current_user, json_body().get("ids"))
-    db.session.commit()
-    return {"delivered": marked}
+def notices_delivered(body: c.NoticesDelivered):
+    return {"delivered": mark_delivered(current_user, body.ids)}
 
 
 @route(
@@ -151,13 +141,11 @@ def notices_delivered():
     summary="The landlord's read receipt",
     tag="fire",
     roles=("landlord",),
-    response="Notice",
+    response=c.Notice,
     errors=(404,),
 )
 def notice_read(notice_id):
-    notice = read_notice(current_user, visible_notice(current_user, notice_id))
-    db.session.commit()
-    return notice_json(notice, detail=True)
+    return notice_json(read_notice(current_user, visible_notice(current_user, notice_id)), detail=True)
 
 
 @route(
@@ -166,13 +154,12 @@ def notice_read(notice_id):
     summary="Rectification evidence: a note and photos per item",
     tag="fire",
     roles=("landlord",),
-    body="Evidence",
-    response="Notice",
+    body=c.Evidence,
+    response=c.Notice,
     errors=(400, 404, 409),
 )
-def notice_evidence(notice_id):
-    notice = submit_rectification(current_user, visible_notice(current_user, notice_id), json_body())
-    db.session.commit()
+def notice_evidence(notice_id, body: c.Evidence):
+    notice = submit_rectification(current_user, visible_notice(current_user, notice_id), body)
     return notice_json(notice, detail=True)
 
 
@@ -182,14 +169,13 @@ def notice_evidence(notice_id):
     summary="Re-inspection: pass or fail each item; failed items carry over to a new order with a new deadline",
     tag="fire",
     roles=OFFICER,
-    body="Reinspect",
-    response="Reinspection",
+    body=c.Reinspect,
+    response=c.Reinspection,
     errors=(400, 404, 409),
 )
-def notice_reinspect(notice_id):
+def notice_reinspect(notice_id, body: c.Reinspect):
     notice = visible_notice(current_user, notice_id)
-    follow = reinspect(current_user, notice, json_body())
-    db.session.commit()
+    follow = reinspect(current_user, notice, body)
     return {"notice": notice_json(notice, detail=True), "follow_up": follow and notice_json(follow, detail=True)}
 
 
@@ -199,14 +185,13 @@ def notice_reinspect(notice_id):
     summary="Past the deadline: a penalty decision and/or suspend or close (取缔) the house",
     tag="fire",
     roles=OFFICER,
-    body="Escalate",
-    response="Notice",
+    body=c.Escalate,
+    response=c.Notice,
     errors=(400, 404, 409),
 )
-def notice_escalate(notice_id):
+def notice_escalate(notice_id, body: c.Escalate):
     notice = visible_notice(current_user, notice_id)
-    escalate(current_user, notice, json_body())
-    db.session.commit()
+    escalate(current_user, notice, body)
     return notice_json(notice, detail=True)
 
 
@@ -216,13 +201,12 @@ def notice_escalate(notice_id):
     summary="Close by hand: resolved (e.g. penalty settled) or cancelled",
     tag="fire",
     roles=OFFICER,
-    body="NoticeClose",
-    response="Notice",
+    body=c.NoticeClose,
+    response=c.Notice,
     errors=(400, 404, 409),
 )
-def notice_close(notice_id):
-    notice = close_notice(current_user, visible_notice(current_user, notice_id), json_body().get("outcome"))
-    db.session.commit()
+def notice_close(notice_id, body: c.NoticeClose):
+    notice = close_notice(current_user, visible_notice(current_user, notice_id), body.outcome)
     return notice_json(notice, detail=True)
 
 
@@ -233,26 +217,16 @@ def notice_close(notice_id):
     "order passed and every penalty decision closed (409 reopen_needs_reinspection / reopen_needs_penalty_closed)",
     tag="fire",
     roles=OFFICER,
-    body="HouseStatus",
-    response="HouseStatusResult",
+    body=c.HouseStatus,
+    response=c.HouseStatusResult,
     errors=(400, 404, 409),
 )
-def house_status(house_id):
-    data = json_body()
-    status = data.get("status")
-    if status not in ("suspended", "closed", "active"):
-        raise ValidationError(fields={"status": "error.not_a_choice"})
-    reason = data.get("reason")
-    if not isinstance(reason, str) or len(reason.strip()) < 4:
-        raise ValidationError(fields={"reason": "error.status_reason_too_short"})
-    if len(reason.strip()) > REASON_MAX:
-        raise ValidationError(fields={"reason": "error.too_long"})
+def house_status(house_id, body: c.HouseStatus):
     house = visible_house(current_user, house_id)
-    if status == "active":
-        reopen_house(current_user, house, reason.strip())
+    if body.status == "active":
+        reopen_house(current_user, house, body.reason)
     else:
-        set_house_status(current_user, house, status, reason.strip())
-    db.session.commit()
+        set_house_status(current_user, house, body.status, body.reason)
     return {"id": house.id, "status": house.status, "occupants_count": house.occupants}
 
 
@@ -262,15 +236,12 @@ def house_status(house_id):
     summary="One notice to every rental in a region in scope; a per-house result",
     tag="fire",
     roles=OFFICER,
-    body="CampaignRun",
-    response="CampaignResult",
+    body=c.CampaignRun,
+    response=c.CampaignResult,
     errors=(400, 404),
 )
-def campaign_run():
-    data = json_body()
-    result = run_campaign(current_user, data.get("region"), {k: v for k, v in data.items() if k != "region"})
-    db.session.commit()
-    return result
+def campaign_run(body: c.CampaignRun):
+    return run_campaign(current_user, body)
 
 
 def init_app(app):

@@ -6,36 +6,26 @@ from sqlalchemy import select
 
 from backend import audit
 from backend.auth.scope import require_in_scope, within
-from backend.errors import ValidationError
 from backend.extensions import db
+from backend.fire.contracts import CampaignRun
 from backend.fire.models import Campaign, CampaignResult
 from backend.fire.operations import issue_notice
-from backend.forms import Form
 from backend.houses.models import House
 
 TARGETS = ("active", "suspended")  # rentals people live in
-TITLE_MAX = Campaign.__table__.c.title.type.length  # 200, as a notice's title
-BODY_MAX = 5000  # as a notice's body (fire/operations.py issue_notice)
 
 
-def run_campaign(officer, region_code: str, data: dict, progress: Callable[[int], None] | None = None) -> dict:
+def run_campaign(officer, run: CampaignRun, progress: Callable[[int], None] | None = None) -> dict:
     """Issue the notice to each rental of the region that this campaign has not reached yet; a per-house result.
 
     The same campaign (region, kind, title) run again only reaches houses that were not reached before."""
-    if not isinstance(region_code, str) or not region_code:
-        raise ValidationError(fields={"region": "error.required"})
+    region_code, kind, title = run.region, run.kind, run.title
     require_in_scope(officer, region_code)
-    # The campaign is looked up by its title before any notice checks it: check title and body here first.
-    form = Form(data)
-    kind = form.str("kind", choices=("reminder", "rectification"))
-    title = form.str("title", max_length=TITLE_MAX)
-    body = form.str("body", required=False, max_length=BODY_MAX)
-    form.done()
     campaign = db.session.scalar(
         select(Campaign).where(Campaign.region_code == region_code, Campaign.kind == kind, Campaign.title == title)
     )
     if campaign is None:
-        campaign = Campaign(region_code=region_code, kind=kind, title=title, body=body, created_by_id=officer.id)
+        campaign = Campaign(region_code=region_code, kind=kind, title=title, body=run.body, created_by_id=officer.id)
         db.session.add(campaign)
         db.session.flush()
     reached = set(db.session.scalars(select(CampaignResult.house_id).where(CampaignResult.campaign_id == campaign.id)))
@@ -45,7 +35,7 @@ def run_campaign(officer, region_code: str, data: dict, progress: Callable[[int]
     issued = 0
     for house in houses:
         if house.id not in reached:
-            notice = issue_notice(officer, house, data, campaign_id=campaign.id)
+            notice = issue_notice(officer, house, run, campaign_id=campaign.id)
             db.session.add(
                 CampaignResult(
                     campaign_id=campaign.id,

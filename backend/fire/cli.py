@@ -6,12 +6,14 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from backend.api.contract import parse
 from backend.auth.models import User
 from backend.auth.scope import within
 from backend.cli_util import now_option, progressbar, transaction
 from backend.errors import NotFound
 from backend.extensions import db
 from backend.fire.campaigns import TARGETS, run_campaign
+from backend.fire.contracts import CampaignRun
 from backend.fire.operations import sweep
 from backend.houses.models import House
 from backend.i18n import t
@@ -49,16 +51,20 @@ def campaign_command(region, username, kind, title, body, deadline, legal_basis,
         total = db.session.scalar(
             select(func.count(House.id)).where(within(House.scope_code, region), House.status.in_(TARGETS))
         )
-        data = {
-            "kind": kind,
-            "title": title,
-            "body": body,
-            "deadline": deadline,
-            "legal_basis": legal_basis,
-            "items": json.loads(items) if items else None,
-        }
+        run = parse(
+            CampaignRun,
+            {
+                "region": region,
+                "kind": kind,
+                "title": title,
+                "body": body,
+                "deadline": deadline,
+                "legal_basis": legal_basis,
+                "items": json.loads(items) if items else None,
+            },
+        )
         with progressbar(total, "cli.progress_campaign") as bar:
-            result = run_campaign(officer, region, data, progress=bar.update)
+            result = run_campaign(officer, run, progress=bar.update)
     if report:
         with open(report, "w", encoding="utf-8") as fh:
             json.dump(result, fh, ensure_ascii=False, indent=1)

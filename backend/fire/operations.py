@@ -14,7 +14,8 @@ A notice reaches the landlord three ways (backend/notify): the in-app inbox alwa
 and SMS for anything with a deadline (Chrome's push service is unreachable in mainland China, WeChat has none).
 """
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import select, update
 
@@ -22,8 +23,8 @@ from backend import audit
 from backend.auth.scope import may_see_house, visible_houses
 from backend.errors import Conflict, NotFound, ValidationError
 from backend.extensions import db
-from backend.fire.models import KINDS, OPEN, FireNotice, NoticeItem
-from backend.forms import Form
+from backend.fire.contracts import Escalate, Evidence, NoticeIssue, Penalty, Reinspect
+from backend.fire.models import OPEN, FireNotice, NoticeItem
 from backend.houses.models import House
 from backend.locks import lock
 from backend.notify.outbox import notify
@@ -34,7 +35,6 @@ from backend.uploads.operations import attach_photos
 
 REMIND_DAYS_BEFORE = 3
 EVIDENCE_WELCOME = ("issued", "delivered", "read", "overdue", "escalated")
-MAX_DEADLINE_DAYS = 365
 
 
 def visible_house(user, house_id: int) -> House:
@@ -72,63 +72,30 @@ def _tell(house: House, notice: FireNotice, event: str, title: str, body: str) -
         )
 
 
-def _items(form: Form, required: bool) -> list[dict]:
-    raw = form.data.get("items")
-    if raw is None or raw == []:
-        if required:
-            form.errors.setdefault("items", "error.required")
-        return []
-    if not isinstance(raw, list) or len(raw) > 30 or not all(isinstance(i, dict) for i in raw):
-        form.errors.setdefault("items", "error.notice_items")
-        return []
-    items = []
-    for item in raw:
-        description, standard = item.get("description"), item.get("standard")
-        if not isinstance(description, str) or not 2 <= len(description.strip()) <= 500:
-            form.errors.setdefault("items", "error.notice_items")
-            return []
-        if standard is not None and (not isinstance(standard, str) or len(standard) > 500):
-            form.errors.setdefault("items", "error.notice_items")
-            return []
-        items.append({"description": description.strip(), "standard": (standard or "").strip() or None})
-    return items
-
-
-def _deadline(form: Form, required: bool, today: date) -> date | None:
-    deadline = form.date("deadline", required=required)
-    if deadline and not today < deadline <= today + timedelta(days=MAX_DEADLINE_DAYS):
-        form.errors.setdefault("deadline", "error.deadline_window")
-    return deadline
-
-
-def issue_notice(officer, house: House, data: dict, campaign_id=None, today: date | None = None) -> FireNotice:
-    """A reminder, a rectification order (items, deadline, legal basis) or a penalty (amount, basis, number)."""
-    today = today or date.today()
-    form = Form(data)
-    kind = form.str("kind", choices=KINDS)
-    title = form.str("title", max_length=200)
-    body = form.str("body", required=False, max_length=5000)
-    basis = form.str("legal_basis", required=kind in ("rectification", "penalty"), max_length=500)
-    deadline = _deadline(form, kind == "rectification", today)
-    items = _items(form, required=kind == "rectification")
-    amount = form.float("amount", 0.01, 10_000_000, required=kind == "penalty")
-    number = form.str("decision_number", required=kind == "penalty", max_length=64)
-    form.done()
+def issue_notice(officer, house: House, order: NoticeIssue | Penalty, campaign_id=None) -> FireNotice:
+    """A reminder, a rectification order (items, deadline, legal basis) or a penalty (amount, basis, number); a
+    campaign's notice (fire/campaigns.py) is a reminder or an order."""
     if house.status in ("withdrawn", "rejected"):
         raise Conflict("error.house_not_live")
+    kind, deadline = order.kind, order.deadline
+    penalty = kind == "penalty"
     notice = FireNotice(
         house_id=house.id,
         kind=kind,
-        title=title,
-        body=body,
-        legal_basis=basis,
+        title=order.title,
+        body=order.body,
+        legal_basis=order.legal_basis,
         deadline=deadline,
-        amount=amount if kind == "penalty" else None,
-        decision_number=number if kind == "penalty" else None,
+        amount=order.amount if penalty else None,
+        decision_number=order.decision_number if penalty else None,
         issued_by_id=officer.id,
         campaign_id=campaign_id,
     )
-    notice.items = [NoticeItem(position=n, **item) for n, item in enumerate(items, start=1)]
+    items = order.items or []
+    notice.items = [
+        NoticeItem(position=n, description=item.description, standard=item.standard)
+        for n, item in enumerate(items, start=1)
+    ]
     db.session.add(notice)
     db.session.flush()
     audit.record(
@@ -140,15 +107,13 @@ def issue_notice(officer, house: House, data: dict, campaign_id=None, today: dat
         house_id=house.id,
         deadline=deadline and deadline.isoformat(),
     )
-    _tell(house, notice, "issued", title, body or "")
+    _tell(house, notice, "issued", order.title, order.body or "")
     return notice
 
 
-def mark_delivered(landlord, ids) -> int:
+def mark_delivered(landlord, ids: list[int]) -> int:
     """The landlord's app says it has shown them: issued → delivered, one compare-and-set UPDATE. Only an explicit
     POST does this (a GET, even a cross-site one, changes nothing); ids not the landlord's are ignored."""
-    if not isinstance(ids, list) or len(ids) > 500 or not all(type(i) is int and 0 < i < 2**31 for i in ids):
-        raise ValidationError(fields={"ids": "error.notice_ids"})
     if not ids:
         return 0
     mine = select(House.id).where(visible_houses(landlord))
@@ -176,30 +141,20 @@ def read_notice(landlord, notice: FireNotice) -> FireNotice:
     return notice
 
 
-def submit_rectification(landlord, notice: FireNotice, data: dict) -> FireNotice:
+def submit_rectification(landlord, notice: FireNotice, evidence: Evidence) -> FireNotice:
     """Evidence per item: a note and photos taken with the camera. Every open item must be answered. Also on an
     overdue or escalated order: the things still have to be put right (module docstring)."""
     if notice.kind != "rectification" or _lock(notice).status not in EVIDENCE_WELCOME:
         raise Conflict("error.notice_not_awaiting_evidence", code="notice_not_awaiting_evidence")
-    answers = data.get("items")
+    answers = evidence.items
     open_items = {i.id: i for i in notice.items if i.status == "open"}
-    if (
-        not isinstance(answers, list)
-        or not all(isinstance(a, dict) and type(a.get("item_id")) is int for a in answers)  # nothing unhashable
-        or {a["item_id"] for a in answers} != set(open_items)
-    ):
+    if {a.item_id for a in answers} != set(open_items):
         raise ValidationError(fields={"items": "error.evidence_for_every_item"})
     now = utcnow()
     for answer in answers:
-        item = open_items[answer["item_id"]]
-        note = answer.get("note")
-        photos = answer.get("photos") or []
-        if not isinstance(note, str) or not note.strip() or len(note) > 1000:
-            raise ValidationError(fields={"items": "error.evidence_note"})
-        if not isinstance(photos, list) or not photos or not all(type(p) is int and 0 < p < 2**31 for p in photos):
-            raise ValidationError(fields={"items": "error.evidence_photos"})
-        attach_photos(landlord, photos, "items", notice_item_id=item.id)
-        item.note, item.status, item.submitted_at = note.strip(), "submitted", now
+        item = open_items[answer.item_id]
+        attach_photos(landlord, answer.photos, "items", notice_item_id=item.id)
+        item.note, item.status, item.submitted_at = answer.note, "submitted", now
     notice.read_at = notice.read_at or now
     notice.status, notice.submitted_at = "submitted", now
     db.session.flush()
@@ -207,28 +162,19 @@ def submit_rectification(landlord, notice: FireNotice, data: dict) -> FireNotice
     return notice
 
 
-def reinspect(officer, notice: FireNotice, data: dict, today: date | None = None) -> FireNotice | None:
+def reinspect(officer, notice: FireNotice, inspection: Reinspect) -> FireNotice | None:
     """Pass or fail each submitted item. All passed: closed (accepted). Some failed: closed as partly accepted and
     a new order with only the failed items and a new deadline (returned)."""
-    today = today or date.today()
-    status = effective_notice_status(_lock(notice), today)
+    status = effective_notice_status(_lock(notice))
     if notice.kind != "rectification" or status not in ("submitted", "overdue", "escalated"):
         raise Conflict("error.notice_not_awaiting_inspection", code="notice_not_awaiting_inspection")
-    results = data.get("results")
+    results = inspection.results  # item id (ASCII digits: the contract) -> passed | failed
     pending = {i.id: i for i in notice.items if i.status in ("submitted", "open")}
-    if (
-        not isinstance(results, dict)
-        or not all(str(k).isascii() and str(k).isdigit() for k in results)  # "²" is a digit to isdigit, not to int
-        or {int(k) for k in results} != set(pending)
-        or not all(v in ("passed", "failed") for v in results.values())
-    ):
+    if {int(k) for k in results} != set(pending):
         raise ValidationError(fields={"results": "error.result_for_every_item"})
     if any(v == "passed" and pending[int(k)].status != "submitted" for k, v in results.items()):
         raise ValidationError(fields={"results": "error.pass_needs_evidence"})
     failed = [pending[int(k)] for k, v in results.items() if v == "failed"]
-    form = Form(data)
-    new_deadline = _deadline(form, bool(failed), today)
-    form.done()
     now = utcnow()
     for key, verdict in results.items():
         item = pending[int(key)]
@@ -245,7 +191,7 @@ def reinspect(officer, notice: FireNotice, data: dict, today: date | None = None
         title=notice.title,
         body=notice.body,
         legal_basis=notice.legal_basis,
-        deadline=new_deadline,
+        deadline=inspection.deadline,
         parent_id=notice.id,
         issued_by_id=officer.id,
     )
@@ -260,19 +206,13 @@ def reinspect(officer, notice: FireNotice, data: dict, today: date | None = None
     return follow
 
 
-def escalate(officer, notice: FireNotice, data: dict) -> dict:
+def escalate(officer, notice: FireNotice, escalation: Escalate) -> dict:
     """Past the deadline (derived, no sweep needed): a penalty decision and/or suspending or closing (取缔)."""
     if effective_notice_status(_lock(notice)) not in ("overdue", "escalated"):
         raise Conflict("error.notice_not_overdue", code="notice_not_overdue")
-    action = data.get("house_action")
-    if action not in (None, "suspend", "close"):
-        raise ValidationError(fields={"house_action": "error.not_a_choice"})
+    action = escalation.house_action
     house = db.session.get(House, notice.house_id)
-    penalty = None
-    if data.get("penalty") is not None:
-        if not isinstance(data["penalty"], dict):
-            raise ValidationError(fields={"penalty": "error.penalty_shape"})
-        penalty = issue_notice(officer, house, {**data["penalty"], "kind": "penalty"})
+    penalty = None if escalation.penalty is None else issue_notice(officer, house, escalation.penalty)
     if action and lock(house).status != ("suspended" if action == "suspend" else "closed"):
         set_house_status(officer, house, "suspended" if action == "suspend" else "closed", reason=f"notice {notice.id}")
     if penalty is None and action is None:
@@ -336,10 +276,8 @@ def reopen_house(officer, house: House, reason: str) -> None:
     set_house_status(officer, house, "active", reason)
 
 
-def close_notice(officer, notice: FireNotice, outcome: str) -> FireNotice:
+def close_notice(officer, notice: FireNotice, outcome: Literal["resolved", "cancelled"]) -> FireNotice:
     """An officer closes a notice by hand: a penalty settled (resolved) or a notice withdrawn (cancelled)."""
-    if outcome not in ("resolved", "cancelled"):
-        raise ValidationError(fields={"outcome": "error.not_a_choice"})
     if not _lock(notice).is_open:
         raise Conflict("error.notice_closed", code="notice_closed")
     notice.status = "cancelled" if outcome == "cancelled" else "closed"

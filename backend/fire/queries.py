@@ -1,12 +1,15 @@
-"""The notice list as a query: a landlord's own houses' notices, or an officer's in scope (auth/scope.py)."""
+"""The notice list as a query: a landlord's own houses' notices, or an officer's in scope (auth/scope.py); the
+evidence photos of a notice's items."""
 
 from sqlalchemy import Select, or_, select
 
 from backend.addresses.models import Address
 from backend.auth.scope import visible_houses
+from backend.extensions import db
 from backend.fire.models import OPEN, FireNotice
 from backend.houses.models import House
 from backend.overdue import notice_overdue
+from backend.uploads.models import Photo
 
 
 def notices(user, house_id: int | None = None, only_open=False, overdue=False, mine=False) -> Select:
@@ -27,3 +30,16 @@ def notices(user, house_id: int | None = None, only_open=False, overdue=False, m
     if mine and user.role == "fire_officer":
         query = query.where(FireNotice.issued_by_id == user.id)
     return query.order_by(FireNotice.deadline.is_(None), FireNotice.deadline, FireNotice.id).limit(500)
+
+
+def item_photos(notice: FireNotice) -> dict[int, list[int]]:
+    """item id -> the ids of its evidence photos."""
+    photos: dict[int, list[int]] = {}
+    rows = db.session.execute(
+        select(Photo.id, Photo.notice_item_id)
+        .where(Photo.notice_item_id.in_([i.id for i in notice.items]))
+        .order_by(Photo.id)
+    )
+    for photo_id, item_id in rows:
+        photos.setdefault(item_id, []).append(photo_id)
+    return photos

@@ -3,10 +3,12 @@
 from flask import request
 from flask_login import current_user
 
-from backend.api.routing import float_arg, json_body, route
+from backend.api.routing import float_arg, route
 from backend.errors import ValidationError
-from backend.extensions import db
-from backend.verification.operations import open_tasks, review, review_list, sent_back, task_for, verify
+from backend.verification import contracts as c
+from backend.verification import queries
+from backend.verification.models import Verification
+from backend.verification.operations import review, task_for, verify
 
 
 def _position():
@@ -18,54 +20,7 @@ def _position():
     return lon, lat
 
 
-@route(
-    "/tasks",
-    summary="Open verification tasks in my grid, nearest first from where I stand",
-    tag="verification",
-    roles=("grid_worker",),
-    params=[("lon", "number", False, "my position (WGS84)"), ("lat", "number", False, "")],
-    response="TaskList",
-    errors=(400,),
-)
-def task_list():
-    rows = open_tasks(current_user, *_position())
-    reasons = sent_back([t.id for t, *_ in rows])
-    return {
-        "tasks": [
-            {
-                "id": t.id,
-                "house_id": h.id,
-                "address": a.full_text,
-                "unit_label": h.unit_label,
-                "declared_at": h.declared_at.isoformat(),
-                "distance_m": d,
-                "max_occupants": h.max_occupants,
-                "fire_self_check": h.fire_self_check,
-                "sent_back": reasons.get(t.id),  # the supervisor's reason when a review sent the visit back
-            }
-            for t, h, a, d in rows
-        ]
-    }
-
-
-@route(
-    "/tasks/<int:task_id>/verify",
-    "POST",
-    summary="Record the visit: GPS fix, photos, checklist, outcome",
-    tag="verification",
-    roles=("grid_worker",),
-    body="Verify",
-    response="Verification",
-    status=201,
-    errors=(400, 404, 409),
-)
-def task_verify(task_id):
-    visit = verify(current_user, task_for(current_user, task_id), json_body())
-    db.session.commit()
-    return visit_json(visit), 201
-
-
-def visit_json(visit) -> dict:
+def visit_json(visit: Verification) -> dict:
     return {
         "id": visit.id,
         "house_id": visit.house_id,
@@ -78,14 +33,58 @@ def visit_json(visit) -> dict:
 
 
 @route(
+    "/tasks",
+    summary="Open verification tasks in my grid, nearest first from where I stand",
+    tag="verification",
+    roles=("grid_worker",),
+    params=[("lon", "number", False, "my position (WGS84)"), ("lat", "number", False, "")],
+    response=c.TaskList,
+    errors=(400,),
+)
+def task_list():
+    rows = queries.open_tasks(current_user, *_position())
+    reasons = queries.sent_back([t.id for t, *_ in rows])
+    return {
+        "tasks": [
+            {
+                "id": t.id,
+                "house_id": h.id,
+                "address": a.full_text,
+                "unit_label": h.unit_label,
+                "declared_at": h.declared_at.isoformat(),
+                "distance_m": d,
+                "max_occupants": h.max_occupants,
+                "fire_self_check": h.fire_self_check,
+                "sent_back": reasons.get(t.id),
+            }
+            for t, h, a, d in rows
+        ]
+    }
+
+
+@route(
+    "/tasks/<int:task_id>/verify",
+    "POST",
+    summary="Record the visit: GPS fix, photos, checklist, outcome",
+    tag="verification",
+    roles=("grid_worker",),
+    body=c.Verify,
+    response=c.Verification,
+    status=201,
+    errors=(400, 404, 409),
+)
+def task_verify(task_id, body: c.Verify):
+    return visit_json(verify(current_user, task_for(current_user, task_id), body)), 201
+
+
+@route(
     "/reviews",
     summary="Verifications waiting for my review: approvals from too far from the door or with no GPS fix",
     tag="verification",
     roles=("supervisor", "admin"),
-    response="ReviewList",
+    response=c.ReviewList,
 )
 def review_queue():
-    rows = review_list(current_user)
     return {
         "reviews": [
             {
@@ -97,7 +96,7 @@ def review_queue():
                 "visited_at": v.at.isoformat(),
                 "visit": visit_json(v),
             }
-            for t, v, h, a in rows
+            for t, v, h, a in queries.review_list(current_user)
         ]
     }
 
@@ -108,13 +107,12 @@ def review_queue():
     summary="Approve a verification under review (activates the doorplate) or send it back to the grid worker",
     tag="verification",
     roles=("supervisor", "admin"),
-    body="Review",
-    response="ReviewDecision",
+    body=c.Review,
+    response=c.ReviewDecision,
     errors=(400, 404, 409),
 )
-def review_decide(task_id):
-    record = review(current_user, task_for(current_user, task_id), json_body())
-    db.session.commit()
+def review_decide(task_id, body: c.Review):
+    record = review(current_user, task_for(current_user, task_id), body)
     return {"task_id": record.task_id, "decision": record.decision, "reason": record.reason}
 
 
