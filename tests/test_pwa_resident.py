@@ -6,7 +6,7 @@ import re
 
 from loop_helpers import id_number
 from sqlalchemy import select
-from test_pwa import log_in, needs_browser, open_app, phone, server  # noqa: F401  (fixtures)
+from test_pwa import log_in, needs_browser, open_app, phone, playwright, server  # noqa: F401  (fixtures)
 
 from backend.auth.models import User
 from backend.extensions import db
@@ -34,7 +34,14 @@ def _code(app, phone_number):
 
 
 @needs_browser
-def test_a_new_phone_goes_from_the_door_to_a_pending_tenancy_the_landlord_confirms(app, houses, server, phone):  # noqa: F811
+def test_a_new_phone_goes_from_the_door_to_a_pending_tenancy_the_landlord_confirms(
+    app,
+    houses,
+    make_user,
+    server,  # noqa: F811
+    phone,  # noqa: F811
+):
+    make_user("landlord", username="landlord-wang")
     house = houses.add("A1-1", landlord="landlord-wang", max_occupants=4)
     token, _, _ = houses.plate(house)
     page = phone()
