@@ -7,11 +7,13 @@ const MENUS = {
   landlord: [['scan', '#/scan'], ['houses', '#/houses'], ['declare', '#/declare'], ['tenants', '#/tenants'],
     ['notices', '#/notices'], ['monthly', '#/monthly'], ['notifications', '#/notifications'], ['find', '#/find']],
   tenant: [['scan', '#/scan'], ['check_in', '#/find'], ['my_tenancy', '#/my-tenancy']],
-  grid_worker: [['scan', '#/scan'], ['tasks', '#/tasks'], ['find', '#/find'], ['grid_houses', '#/grid-houses']],
-  fire_officer: [['scan', '#/scan'], ['find', '#/find'], ['my_notices', '#/my-notices'], ['reinspect', '#/reinspect'], ['lists', '#/lists']],
-  police: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['cockpit', '/cockpit']],
-  supervisor: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['reviews', '#/reviews'], ['cockpit', '/cockpit']],
-  admin: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['reviews', '#/reviews'], ['cockpit', '/cockpit']],
+  grid_worker: [['scan', '#/scan'], ['tasks', '#/tasks'], ['find', '#/find'], ['grid_houses', '#/grid-houses'], ['password', '#/password']],
+  fire_officer: [['scan', '#/scan'], ['find', '#/find'], ['my_notices', '#/my-notices'], ['reinspect', '#/reinspect'], ['lists', '#/lists'], ['password', '#/password']],
+  police: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['cockpit', '/cockpit'], ['password', '#/password']],
+  supervisor: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['reviews', '#/reviews'], ['staff', '#/staff'],
+    ['cockpit', '/cockpit'], ['password', '#/password']],
+  admin: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['reviews', '#/reviews'], ['staff', '#/staff'],
+    ['cockpit', '/cockpit'], ['password', '#/password']],
 };
 
 export function homeScreen(ctx) {
