@@ -108,65 +108,6 @@ MATRIX = {
         None,
         only("admin"),
     ),
-    # Staff administration (#16): admins everywhere, supervisors for the grid workers, fire officers and police of
-    # their township (in: a grid worker of 西门第1网格; out: one of 鳌江镇). An import whose row lies outside the
-    # supervisor's scope is refused by line (400), as any bad row is.
-    "api.user_list": (
-        "GET",
-        lambda c, t: f"/api/v1/users?region={'330326100001001' if t == IN else '330326101001001'}",
-        None,
-        only("supervisor", "admin"),
-    ),
-    "api.user_create": (
-        "POST",
-        lambda c, t: "/api/v1/users",
-        lambda c, t: {
-            "username": f"made-{next(COUNTER)}",
-            "role": "grid_worker",
-            "region": "330326100001001" if t == IN else "330326101001001",
-        },
-        only("supervisor", "admin"),
-    ),
-    "api.user_update": (
-        "PATCH",
-        lambda c, t: f"/api/v1/users/{c.staff_of(t)}",
-        lambda c, t: {"display_name": f"权限矩阵 {next(COUNTER)}"},
-        only("supervisor", "admin"),
-    ),
-    "api.user_reset_password": (
-        "POST",
-        lambda c, t: f"/api/v1/users/{c.staff_of(t)}/reset-password",
-        None,
-        only("supervisor", "admin"),
-    ),
-    "api.user_reveal_phone": (
-        "POST",
-        lambda c, t: f"/api/v1/users/{c.staff_of(t)}/reveal-phone",
-        None,
-        only("supervisor", "admin"),
-    ),
-    "api.user_import": (
-        "POST",
-        lambda c, t: "/api/v1/users/import",
-        lambda c, t: {
-            "rows": [
-                {
-                    "username": f"imported-{next(COUNTER)}",
-                    "name": "导入",
-                    "role": "police",
-                    "region_code": "330326100" if t == IN else "330326101",
-                }
-            ]
-        },
-        only("supervisor", "admin", outside=400),
-    ),
-    # A wrong current password: a 400 for everyone signed in (a right one would change the shared accounts').
-    "api.change_password": (
-        "POST",
-        lambda c, t: "/api/v1/me/password",
-        lambda c, t: {"current": "not-the-password", "new": "another-long-password"},
-        signed_in,
-    ),
     "api.address_search": ("GET", lambda c, t: "/api/v1/addresses?q=解放街", None, signed_in),
     "api.address_detail": (
         "GET",
@@ -278,6 +219,65 @@ MATRIX = {
         lambda c, t: f"/api/v1/people/{c.person[t]}/reveal",
         lambda c, t: {"reason": "权限矩阵测试"},
         only("police"),
+    ),
+    # Staff administration (#16): admins everywhere, supervisors for the grid workers, fire officers and police of
+    # their township (in: a grid worker of 西门第1网格; out: one of 鳌江镇). An import whose row lies outside the
+    # supervisor's scope is refused by line (400), as any bad row is.
+    "api.user_list": (
+        "GET",
+        lambda c, t: f"/api/v1/users?region={'330326100001001' if t == IN else '330326101001001'}",
+        None,
+        only("supervisor", "admin"),
+    ),
+    "api.user_create": (
+        "POST",
+        lambda c, t: "/api/v1/users",
+        lambda c, t: {
+            "username": f"made-{next(COUNTER)}",
+            "role": "grid_worker",
+            "region": "330326100001001" if t == IN else "330326101001001",
+        },
+        only("supervisor", "admin"),
+    ),
+    "api.user_update": (
+        "PATCH",
+        lambda c, t: f"/api/v1/users/{c.staff_of(t)}",
+        lambda c, t: {"display_name": f"权限矩阵 {next(COUNTER)}"},
+        only("supervisor", "admin"),
+    ),
+    "api.user_reset_password": (
+        "POST",
+        lambda c, t: f"/api/v1/users/{c.staff_of(t)}/reset-password",
+        None,
+        only("supervisor", "admin"),
+    ),
+    "api.user_reveal_phone": (
+        "POST",
+        lambda c, t: f"/api/v1/users/{c.staff_of(t)}/reveal-phone",
+        None,
+        only("supervisor", "admin"),
+    ),
+    "api.user_import": (
+        "POST",
+        lambda c, t: "/api/v1/users/import",
+        lambda c, t: {
+            "rows": [
+                {
+                    "username": f"imported-{next(COUNTER)}",
+                    "name": "导入",
+                    "role": "police",
+                    "region_code": "330326100" if t == IN else "330326101",
+                }
+            ]
+        },
+        only("supervisor", "admin", outside=400),
+    ),
+    # A wrong current password: a 400 for everyone signed in (a right one would change the shared accounts').
+    "api.change_password": (
+        "POST",
+        lambda c, t: "/api/v1/me/password",
+        lambda c, t: {"current": "not-the-password", "new": "another-long-password"},
+        signed_in,
     ),
     "api.photo_upload": ("POST", lambda c, t: "/api/v1/photos", None, only(*UPLOADERS, outside="ok")),
     "api.photo_get": ("GET", lambda c, t: f"/api/v1/photos/{c.photo[t]}", None, only(*UPLOADERS)),

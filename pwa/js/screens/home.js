@@ -7,13 +7,13 @@ const MENUS = {
   landlord: [['scan', '#/scan'], ['houses', '#/houses'], ['declare', '#/declare'], ['tenants', '#/tenants'],
     ['notices', '#/notices'], ['monthly', '#/monthly'], ['notifications', '#/notifications'], ['find', '#/find']],
   tenant: [['scan', '#/scan'], ['check_in', '#/find'], ['my_tenancy', '#/my-tenancy']],
-  grid_worker: [['scan', '#/scan'], ['tasks', '#/tasks'], ['find', '#/find'], ['grid_houses', '#/grid-houses'], ['password', '#/password']],
-  fire_officer: [['scan', '#/scan'], ['find', '#/find'], ['my_notices', '#/my-notices'], ['reinspect', '#/reinspect'], ['lists', '#/lists'], ['password', '#/password']],
-  police: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['cockpit', '/cockpit'], ['password', '#/password']],
+  grid_worker: [['scan', '#/scan'], ['tasks', '#/tasks'], ['find', '#/find'], ['grid_houses', '#/grid-houses']],
+  fire_officer: [['scan', '#/scan'], ['find', '#/find'], ['my_notices', '#/my-notices'], ['reinspect', '#/reinspect'], ['lists', '#/lists']],
+  police: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['cockpit', '/cockpit']],
   supervisor: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['reviews', '#/reviews'], ['staff', '#/staff'],
-    ['cockpit', '/cockpit'], ['password', '#/password']],
+    ['cockpit', '/cockpit']],
   admin: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['reviews', '#/reviews'], ['staff', '#/staff'],
-    ['cockpit', '/cockpit'], ['password', '#/password']],
+    ['cockpit', '/cockpit']],
 };
 
 export function homeScreen(ctx) {
@@ -22,6 +22,7 @@ export function homeScreen(ctx) {
     h('li', { class: href.startsWith('#/soon/') ? 'soon' : null }, h('a', { href, 'data-menu': key }, t(`menu.${key}`))),
   );
   if (ctx.isStaff()) items.push(h('li', {}, h('a', { href: '#/outbox', 'data-menu': 'outbox' }, t('menu.outbox'))));
+  if (ctx.isStaff()) items.push(h('li', {}, h('a', { href: '#/password', 'data-menu': 'password' }, t('menu.password'))));
   show(
     h('h1', {}, t('home.hello', { name: user.display_name || user.username })),
     h('p', { class: 'muted', 'data-role': user.role }, [t(`role.${user.role}`), user.region?.name].filter(Boolean).join(' · ')),
