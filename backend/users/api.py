@@ -143,7 +143,7 @@ def user_reveal_phone(user_id):
     body=c.StaffImport,
     response=c.StaffImported,
     status=201,
-    errors=(400, 413),
+    errors=(400, 409, 413),
     produces=("text/csv",),
     idempotent=False,
 )
