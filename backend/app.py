@@ -21,12 +21,14 @@ from backend.people import api as people
 from backend.regions import api as regions
 from backend.tenancy import api as tenancy
 from backend.uploads import api as uploads
+from backend.users import api as users
 from backend.verification import api as verification
 
 # The product, in the order of its loop: each registers its routes, pages and CLI commands.
 FEATURES = (
     accounts,  # who is asking: sign-in, sessions, roles and scopes
     phone_accounts,  # residents sign in with their phone and an SMS code; the staff's second factor
+    users,  # staff administration: admins and supervisors manage the accounts of their scope
     regions,  # city > county > township > community > grid
     addresses,  # 标准地址 the standard addresses every doorplate is made from
     doorplates,  # the signed QR doorplate: scans, the door page, printing

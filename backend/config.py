@@ -15,6 +15,14 @@ SESSION_LIFETIME_HOURS = 12
 # werkzeug's scrypt (n=2**15, r=8, p=1); tests may pass a cheaper method.
 PASSWORD_HASH_METHOD = "scrypt"
 PASSWORD_MIN_LENGTH = 10
+# One-time passwords (an account made or reset by an admin or supervisor, backend/users/): 16 random characters, 80
+# bits, so no guessing to slow down; hashed with PBKDF2 so a bulk import of hundreds of accounts takes seconds. The
+# password the person then chooses is hashed with PASSWORD_HASH_METHOD.
+ONE_TIME_PASSWORD_HASH_METHOD = "pbkdf2:sha256:20000"
+# Bulk staff import over the API (POST /api/v1/users/import): the largest file and the most rows; `flask users
+# import` has no row limit.
+USERS_IMPORT_MAX_BYTES = 2 * 1024 * 1024
+USERS_IMPORT_MAX_ROWS = 1000
 
 # Login throttling (backend/auth/throttle.py): failures counted inside the window. Per account and IP: this many
 # free, then a wait doubling from LOGIN_BACKOFF_SECONDS up to LOGIN_BACKOFF_MAX_SECONDS. Per account across IPs: at

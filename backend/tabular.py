@@ -1,12 +1,14 @@
 """Read the tables offices send: CSV in UTF-8 (with or without BOM) or GB18030 (Excel on Chinese Windows), or .xlsx.
 
-Rows come as (line, {column: text}) with the header as line 1, whichever the format, so reject reports name the
-line a clerk sees in Excel. A file that cannot be decoded is one error naming its first bad line, raised while
-reading (importers read everything before they write, so nothing is written).
+A table is a file, or an upload's bytes (`Upload`: read where it is, never written to disk — a staff list holds
+phone numbers). Rows come as (line, {column: text}) with the header as line 1, whichever the format, so reject
+reports name the line a clerk sees in Excel. A file that cannot be decoded is one error naming its first bad line,
+raised while reading (importers read everything before they write, so nothing is written).
 """
 
 import codecs
 import csv
+import io
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +28,19 @@ DISPLAY = {"utf-8-sig": "UTF-8", "gb18030": "GB18030"}
 
 
 @dataclass
+class Upload:
+    """An uploaded table: its bytes and the name it came with (its suffix says CSV or workbook)."""
+
+    data: bytes
+    name: str
+
+
+def _binary(source):
+    """The table's bytes as a file opened for reading."""
+    return io.BytesIO(source.data) if isinstance(source, Upload) else open(source, "rb")
+
+
+@dataclass
 class Table:
     """A table being read: its header, and its rows as (line, fields) with every value as stripped text."""
 
@@ -34,8 +49,9 @@ class Table:
 
 
 def detect_encoding(path) -> str:
-    """The encoding of a text file, judged by charset-normalizer on its first MB (UTF-8 when nothing fits)."""
-    with open(path, "rb") as fh:
+    """The encoding of a text file (or an Upload), judged by charset-normalizer on its first MB (UTF-8 when nothing
+    fits)."""
+    with _binary(path) as fh:
         sample = fh.read(SAMPLE_BYTES)
     if len(sample) == SAMPLE_BYTES:  # whole lines only: a character cut in two is no evidence against UTF-8
         sample = sample[: sample.rfind(b"\n") + 1] or sample
@@ -60,9 +76,8 @@ def canonical(encoding: str) -> str:
 
 @contextmanager
 def open_table(path, encoding: str | None = None) -> Iterator[Table]:
-    """Open a .csv (encoding detected unless given) or an .xlsx (its first sheet) as a Table."""
-    path = Path(path)
-    suffix = path.suffix.lower()
+    """Open a .csv (encoding detected unless given) or an .xlsx (its first sheet) as a Table; path may be an Upload."""
+    suffix = Path(path.name if isinstance(path, Upload) else path).suffix.lower()
     if suffix == ".xls":
         raise ValidationError("error.xls_unsupported")
     if suffix in (".xlsx", ".xlsm"):
@@ -70,7 +85,7 @@ def open_table(path, encoding: str | None = None) -> Iterator[Table]:
             yield table
         return
     codec = canonical(encoding) if encoding else detect_encoding(path)
-    with open(path, newline="", encoding=codec) as fh:
+    with io.TextIOWrapper(_binary(path), newline="", encoding=codec) as fh:
         reader = csv.DictReader(fh)
         fieldnames = _decoded(path, codec, lambda: [(f or "").strip() for f in reader.fieldnames or []], reader)
         yield Table(fieldnames, _csv_rows(path, codec, reader))
@@ -101,7 +116,7 @@ def bad_line(path, codec) -> tuple[int, UnicodeDecodeError] | None:
     of UTF-8 or GB18030, so a file can be checked a line at a time)."""
     decoder = codecs.getincrementaldecoder(codec)()
     line = 0
-    with open(path, "rb") as fh:
+    with _binary(path) as fh:
         for line, raw in enumerate(fh, start=1):
             try:
                 decoder.decode(raw)
@@ -123,7 +138,8 @@ def _xlsx(path) -> Iterator[Table]:
         # openpyxl warns about styles and extensions it does not read; none of them matter for values.
         warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
         try:
-            book = load_workbook(path, read_only=True, data_only=True)
+            source = io.BytesIO(path.data) if isinstance(path, Upload) else path
+            book = load_workbook(source, read_only=True, data_only=True)
             rows = book.worksheets[0].iter_rows(values_only=True)
             header = next(rows, ())
         except Exception as exc:  # not a zip, not a workbook, a part missing: openpyxl raises many kinds

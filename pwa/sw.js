@@ -8,7 +8,7 @@ const SHELL = [
   'js/app.js', 'js/api.js', 'js/i18n.js', 'js/store.js', 'js/outbox.js', 'js/sw-bridge.js', 'js/dom.js',
   'js/checklists.js', 'js/geo.js', 'js/navigation.js',
   'js/photos.js', 'js/multipart.js', 'js/screens/grid-houses.js', 'js/screens/house.js', 'js/screens/fire.js',
-  'js/screens/lists.js',
+  'js/screens/lists.js', 'js/screens/staff.js', 'js/screens/password.js',
   'js/screens/login.js', 'js/screens/home.js', 'js/screens/check-in.js', 'js/screens/tasks.js',
   'js/screens/outbox.js', 'js/screens/plate.js',
   'js/write.js', 'js/screens/tenants.js', 'js/screens/houses.js', 'js/screens/declare.js', 'js/screens/notices.js',
@@ -21,8 +21,9 @@ const SHELL = [
 // The QR decoder (vendor/, 1 MB of wasm) is not in the shell, so installing stays light: cached the first time
 // the scanner opens, in a cache named after the decoder's files that outlives shell updates.
 const VENDOR_CACHE = 'menpai-vendor-__VENDOR_VERSION__';
-// Personal data is never kept on the phone: these answers are not cached, even for offline reading.
-const NEVER_CACHE = [/^\/api\/v1\/tenancies/, /^\/api\/v1\/people\//, /^\/api\/v1\/me\/sessions/];
+// Personal data is never kept on the phone: these answers are not cached, even for offline reading (the staff
+// accounts of #/staff included).
+const NEVER_CACHE = [/^\/api\/v1\/tenancies/, /^\/api\/v1\/people\//, /^\/api\/v1\/me\/sessions/, /^\/api\/v1\/users/];
 // Lists whose query is only where I stand: cached under the bare path, so an offline reload a few metres
 // further on still finds the list.
 const POSITIONAL = new Set(['/api/v1/tasks']);

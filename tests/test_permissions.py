@@ -238,6 +238,65 @@ MATRIX = {
         lambda c, t: {"reason": "权限矩阵测试"},
         only("police"),
     ),
+    # Staff administration (#16): admins everywhere, supervisors for the grid workers, fire officers and police of
+    # their township (in: a grid worker of 西门第1网格; out: one of 鳌江镇). An import whose row lies outside the
+    # supervisor's scope is refused by line (400), as any bad row is.
+    "api.user_list": (
+        "GET",
+        lambda c, t: f"/api/v1/users?region={'330326100001001' if t == IN else '330326101001001'}",
+        None,
+        only("supervisor", "admin"),
+    ),
+    "api.user_create": (
+        "POST",
+        lambda c, t: "/api/v1/users",
+        lambda c, t: {
+            "username": f"made-{next(COUNTER)}",
+            "role": "grid_worker",
+            "region": "330326100001001" if t == IN else "330326101001001",
+        },
+        only("supervisor", "admin"),
+    ),
+    "api.user_update": (
+        "PATCH",
+        lambda c, t: f"/api/v1/users/{c.staff_of(t)}",
+        lambda c, t: {"display_name": f"权限矩阵 {next(COUNTER)}"},
+        only("supervisor", "admin"),
+    ),
+    "api.user_reset_password": (
+        "POST",
+        lambda c, t: f"/api/v1/users/{c.staff_of(t)}/reset-password",
+        None,
+        only("supervisor", "admin"),
+    ),
+    "api.user_reveal_phone": (
+        "POST",
+        lambda c, t: f"/api/v1/users/{c.staff_of(t)}/reveal-phone",
+        None,
+        only("supervisor", "admin"),
+    ),
+    "api.user_import": (
+        "POST",
+        lambda c, t: "/api/v1/users/import",
+        lambda c, t: {
+            "rows": [
+                {
+                    "username": f"imported-{next(COUNTER)}",
+                    "name": "导入",
+                    "role": "police",
+                    "region_code": "330326100" if t == IN else "330326101",
+                }
+            ]
+        },
+        only("supervisor", "admin", outside=400),
+    ),
+    # A wrong current password: a 400 for everyone signed in (a right one would change the shared accounts').
+    "api.change_password": (
+        "POST",
+        lambda c, t: "/api/v1/me/password",
+        lambda c, t: {"current": "not-the-password", "new": "another-long-password"},
+        signed_in,
+    ),
     "api.photo_upload": ("POST", lambda c, t: "/api/v1/photos", None, only(*UPLOADERS, outside="ok")),
     "api.photo_get": ("GET", lambda c, t: f"/api/v1/photos/{c.photo[t]}", None, only(*UPLOADERS)),
     "root.healthz": ("GET", lambda c, t: "/healthz", None, everyone),
@@ -493,6 +552,19 @@ class World:
                 db.session.commit()
             return user.id
 
+    def staff_of(self, target):
+        """A grid worker's id: in 西门第1网格 (in) or in 鳌江镇 (out), with a phone."""
+        from backend.auth.operations import create_user
+
+        name, code = ("staff-in", "330326100001001") if target == IN else ("staff-out", "330326101001001")
+        phone = "13800000001" if target == IN else "13800000002"
+        with self.app.app_context():
+            user = db.session.scalar(select(User).where(User.username == name))
+            if user is None:
+                user = create_user(name, "correct-horse-battery", "grid_worker", code, phone=phone)
+                db.session.commit()
+            return user.id
+
     def reviews(self):
         """The review list's URL, once both declared houses' visits wait for review (no GPS fix)."""
         from backend.verification.models import Verification
@@ -585,6 +657,8 @@ def test_permission_matrix(app, houses, make_user, endpoint):
             )
         elif method == "GET":
             resp = auth.client.get(url)
+        elif method == "PATCH":
+            resp = auth.client.patch(url, json=body(world, target), headers={"X-CSRF-Token": auth.csrf or ""})
         else:
             resp = auth.post(url, json=body(world, target) if body else {})
         text = resp.get_data().decode("utf-8", "replace")  # also drains streamed answers (the PDF)

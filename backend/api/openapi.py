@@ -40,7 +40,9 @@ def _operation(endpoint: str, doc: dict, rule) -> dict:
     for media in doc["produces"] or ():
         ok.setdefault("content", {})[media] = {"schema": {"type": "string", "format": "binary"}}
     op["responses"] = {str(doc["status"]): ok}
-    codes = set(doc["errors"]) | ({401} if doc["auth"] else set()) | ({403} if doc["roles"] else set())
+    # Signed in: a session with a one-time password is refused everything but choosing a new one (403
+    # password_change_required, backend/users/api.py); a role outside `roles` is a 403 too.
+    codes = set(doc["errors"]) | ({401, 403} if doc["auth"] else set()) | ({403} if doc["roles"] else set())
     # Any request: a NUL in its path or query is a 400 (backend/guards.py); a body too large a 413; a path naming
     # nothing a 404.
     codes |= {400} | ({413} if doc["body"] else set()) | ({404} if rule.arguments else set())

@@ -43,7 +43,16 @@ SCHEMAS = {
             "region": {"oneOf": [REGION_REF, {"type": "null"}]},
         }
     ),
-    "Me": _obj({"user": {"$ref": "#/components/schemas/User"}, "csrf_token": _str}),
+    "Me": _obj(
+        {
+            "user": {"$ref": "#/components/schemas/User"},
+            "csrf_token": _str,
+            "must_change_password": {
+                "type": "boolean",
+                "description": "signed in with a one-time password: POST /api/v1/me/password before anything else",
+            },
+        }
+    ),
     "Session": _obj(
         {
             "id": _int,

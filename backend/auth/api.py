@@ -28,7 +28,12 @@ def user_json(user: User) -> dict:
 
 
 def me_json(user: User) -> dict:
-    return {"user": user_json(user), "csrf_token": user.session.csrf_token}
+    # must_change_password: signed in with a one-time password, which POST /me/password replaces (backend/users).
+    return {
+        "user": user_json(user),
+        "csrf_token": user.session.csrf_token,
+        "must_change_password": user.must_change_password,
+    }
 
 
 def session_json(sess: UserSession) -> dict:

@@ -17,6 +17,7 @@ from backend.errors import Conflict, Unauthorized, ValidationError
 from backend.extensions import db
 from backend.fastpath import cache as fastcache
 from backend.fastpath import pagecache
+from backend.people.vault import vault
 from backend.regions.models import Region
 from backend.types import utcnow
 
@@ -34,8 +35,24 @@ def _check_password(password: str) -> None:
         raise ValidationError("error.password_too_short", fields={"password": "error.password_short"}, min=minimum)
 
 
-def create_user(username, password, role, region_code=None, display_name=None, actor=None) -> User:
-    """A new account; staff other than admin need a region scope."""
+def hash_password(password: str, one_time: bool = False) -> str:
+    """A password's hash. A one-time password (backend/users/operations.py, random, 80 bits) is hashed with
+    ONE_TIME_PASSWORD_HASH_METHOD: nothing to slow a guesser down for, and a bulk import hashes hundreds."""
+    method = current_app.config["ONE_TIME_PASSWORD_HASH_METHOD" if one_time else "PASSWORD_HASH_METHOD"]
+    return generate_password_hash(password, method=method)
+
+
+def seal_phone(user: User, phone: str | None) -> None:
+    """Store the account's mobile number (11 digits, validated) sealed, with its blind index."""
+    user.phone_enc = None if phone is None else vault().encrypt(phone, "phone")
+    user.phone_index = None if phone is None else vault().blind_index(phone, "phone")
+
+
+def create_user(
+    username, password, role, region_code=None, display_name=None, actor=None, one_time=False, phone=None
+) -> User:
+    """A new account; staff other than admin need a region scope. one_time: password is a one-time password, to be
+    changed at the first sign-in. phone: a validated mobile number, stored sealed."""
     fields = {}
     if role not in ROLES:
         fields["role"] = "error.bad_role"
@@ -52,17 +69,28 @@ def create_user(username, password, role, region_code=None, display_name=None, a
     username = username.strip().lower()
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict("error.username_taken", fields={"username": "error.username_taken"})
-    method = current_app.config["PASSWORD_HASH_METHOD"]
     user = User(
         username=username,
         display_name=display_name or username,
         role=role,
         region=region,
-        password_hash=generate_password_hash(password, method=method),
+        password_hash=hash_password(password, one_time),
+        must_change_password=one_time,
     )
+    seal_phone(user, phone)
     db.session.add(user)
     db.session.flush()
-    audit.record("user.create", actor=actor, target=user, target_id=user.id, role=role, region=region_code)
+    audit.record(
+        "user.create",
+        actor=actor,
+        target=user,
+        target_id=user.id,
+        region_code=region_code,
+        role=role,
+        region=region_code,
+        **({"one_time_password": True} if one_time else {}),
+        **({"phone": True} if phone else {}),
+    )
     return user
 
 
@@ -99,6 +127,7 @@ def start_session(user: User, ip: str | None, user_agent: str | None) -> str:
     db.session.add(sess)
     db.session.flush()
     user.session, user.session_key = sess, key
+    user.last_login_at = sess.created_at
     audit.record("session.start", actor=user, target=sess, target_id=sess.id)
     return key
 
@@ -160,11 +189,13 @@ def load_session(key: str) -> User | None:
     return user
 
 
-def revoke_sessions(user: User, reason: str, actor=None, only=None) -> int:
-    """End the user's live sessions (or just one); the next request with them is anonymous."""
+def revoke_sessions(user: User, reason: str, actor=None, only=None, keep=None) -> int:
+    """End the user's live sessions (or just one, or all but `keep`); the next request with them is anonymous."""
     stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
     if only is not None:
         stmt = stmt.where(UserSession.id == only.id)
+    if keep is not None:
+        stmt = stmt.where(UserSession.id != keep.id)
     count = db.session.execute(stmt.values(revoked_at=utcnow(), revoked_reason=reason)).rowcount
     _forget_sessions(user.id)
     audit.record("session.revoke", actor=actor or user, target=user, target_id=user.id, reason=reason, count=count)

@@ -20,8 +20,10 @@ import { myTenancyScreen } from './screens/my-tenancy.js';
 import { noticeScreen, noticesScreen } from './screens/notices.js';
 import { notificationsScreen } from './screens/notifications.js';
 import { errorText, outboxScreen } from './screens/outbox.js';
+import { passwordScreen } from './screens/password.js';
 import { findScreen, plateScreen } from './screens/plate.js';
 import { scanScreen } from './screens/scan.js';
+import { staffScreen } from './screens/staff.js';
 import { isReviewAnswer, reviewsScreen, tasksScreen, verifyScreen } from './screens/tasks.js';
 import { tenantsScreen } from './screens/tenants.js';
 import { createStore, memoryStore } from './store.js';
@@ -51,6 +53,8 @@ const ROUTES = [
   [/^\/tasks\/(\d+)$/, verifyScreen, ['grid_worker']],
   [/^\/grid-houses$/, gridHousesScreen, ['grid_worker']],
   [/^\/reviews$/, reviewsScreen, ['supervisor', 'admin']],
+  [/^\/staff$/, staffScreen, ['supervisor', 'admin']],
+  [/^\/password$/, passwordScreen, 'user'],
   [/^\/house\/(\d+)$/, staffHouseScreen, STAFF],
   [/^\/house\/(\d+)\/notice$/, noticeNewScreen, ['fire_officer']],
   [/^\/my-notices$/, myNoticesScreen, ['fire_officer']],
@@ -106,6 +110,11 @@ async function route() {
   for (const [pattern, screen, who] of ROUTES) {
     const match = path.match(pattern);
     if (!match) continue;
+    if (session.user && session.mustChangePassword && screen !== passwordScreen) {
+      // Signed in with a one-time password: the server answers nothing else until it is changed.
+      navigate(`#/password?next=${encodeURIComponent(`#${path}`)}`);
+      return;
+    }
     if (who !== 'any' && !session.user) {
       navigate(`#/login?next=${encodeURIComponent(`#${path}`)}`);
       return;
@@ -129,6 +138,7 @@ async function route() {
 /** The user from the login response or GET /me (the service worker answers it from its cache when offline). */
 function setUser(me) {
   session.user = me?.user ?? null;
+  session.mustChangePassword = Boolean(me?.must_change_password);
   setCsrf(me?.csrf_token);
   if (session.user && STAFF.includes(session.user.role)) navigator.storage?.persist?.().catch(() => {});
 }

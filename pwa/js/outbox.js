@@ -3,7 +3,8 @@
 // Built like Workbox's background-sync queue (serialise, store, replay) without its bug: Workbox drops a replayed
 // request that got a 4xx/5xx because fetch() resolved. Here the answer decides:
 //   no network, 5xx, or a 200 that is not our JSON (a captive portal's login page) → kept, retried with back-off;
-//   401, a stale CSRF token, 408, 429 → kept too (log in again / wait), the data is not at fault;
+//   401, a stale CSRF token, a one-time password to change, 408, 429 → kept too (log in again / wait), the data
+//   is not at fault;
 //   2xx JSON, or 409 (already done: a replay, or someone else closed it) → done, removed;
 //   any other 4xx → set aside under "needs attention" with the server's message, for the user to fix or discard.
 // Every attempt carries Idempotency-Key = the item's id, so a replay after a lost answer is never a second write.
@@ -23,6 +24,8 @@ const REF = '_ref:'; // + a photo item's id → the server's id for it
 const REF_GRACE_MS = 60 * 60_000;
 const isItem = (key) => key !== META && !String(key).startsWith(REF);
 const KEEP_STATUSES = new Set([401, 408, 425, 429]);
+// A 403 for the session, not the data: a stale CSRF token, or a one-time password still to be changed (#/password).
+const KEEP_FORBIDDEN = new Set(['csrf_failed', 'password_change_required']);
 
 /** Milliseconds to wait after the n-th failed attempt: 5 s, 10 s, 20 s … capped at 10 minutes. */
 export function backoff(attempts, { baseMs, maxMs } = RETRY) {
@@ -39,7 +42,7 @@ export async function judge(response) {
     return data === undefined ? { verdict: 'retry', error: { ...error, code: 'not_json' } } : { verdict: 'done', data };
   }
   if (status === 409) return { verdict: 'done', data };
-  if (status >= 500 || KEEP_STATUSES.has(status) || (status === 403 && envelope.code === 'csrf_failed')) {
+  if (status >= 500 || KEEP_STATUSES.has(status) || (status === 403 && KEEP_FORBIDDEN.has(envelope.code))) {
     return { verdict: 'retry', error: { ...error, code: error.code || (status >= 500 ? 'server' : 'http') } };
   }
   return { verdict: 'attention', error: { ...error, code: error.code || 'http' } };

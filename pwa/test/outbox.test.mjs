@@ -152,6 +152,16 @@ test('a 401 keeps the item (log in again), it is not the data that is wrong', as
   assert.equal((await outbox.status()).pending[0].lastError.code, 'unauthorized');
 });
 
+test('a 403 for a one-time password still to change keeps the item; another 403 sets it aside', async () => {
+  const refuse = (code) => json(403, { error: { code, message: 'no', fields: {} } });
+  const { outbox, add } = setup([refuse('password_change_required'), refuse('forbidden')]);
+  await add('/a');
+  await outbox.flush();
+  assert.equal((await outbox.status()).pending[0].lastError.code, 'password_change_required');
+  await outbox.flush({ force: true });
+  assert.equal((await outbox.status()).attention[0].lastError.code, 'forbidden');
+});
+
 test('every attempt of an item carries Idempotency-Key = its id, so replays never duplicate', async () => {
   const { outbox, sent, add } = setup([new TypeError('offline'), json(502, {}), html(200, 'portal'), json(201, {})]);
   const item = await add('/api/v1/tasks/9/verify', { outcome: 'approved' });

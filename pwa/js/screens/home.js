@@ -14,8 +14,10 @@ const MENUS = {
   grid_worker: [['scan', '#/scan'], ['tasks', '#/tasks'], ['find', '#/find'], ['grid_houses', '#/grid-houses']],
   fire_officer: [['scan', '#/scan'], ['find', '#/find'], ['my_notices', '#/my-notices'], ['reinspect', '#/reinspect'], ['lists', '#/lists']],
   police: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['cockpit', '/cockpit']],
-  supervisor: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['reviews', '#/reviews'], ['cockpit', '/cockpit']],
-  admin: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['reviews', '#/reviews'], ['cockpit', '/cockpit']],
+  supervisor: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['reviews', '#/reviews'], ['staff', '#/staff'],
+    ['cockpit', '/cockpit']],
+  admin: [['scan', '#/scan'], ['find', '#/find'], ['lists', '#/lists'], ['reviews', '#/reviews'], ['staff', '#/staff'],
+    ['cockpit', '/cockpit']],
 };
 
 export function homeScreen(ctx) {
@@ -24,6 +26,7 @@ export function homeScreen(ctx) {
     h('li', { class: href.startsWith('#/soon/') ? 'soon' : null }, h('a', { href, 'data-menu': key }, t(`menu.${key}`))),
   );
   if (ctx.isStaff()) items.push(h('li', {}, h('a', { href: '#/outbox', 'data-menu': 'outbox' }, t('menu.outbox'))));
+  if (ctx.isStaff()) items.push(h('li', {}, h('a', { href: '#/password', 'data-menu': 'password' }, t('menu.password'))));
   show(
     h('h1', {}, t('home.hello', { name: user.display_name || user.username })),
     h('p', { class: 'muted', 'data-role': user.role }, [t(`role.${user.role}`), user.region?.name].filter(Boolean).join(' · ')),
