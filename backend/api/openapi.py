@@ -1,11 +1,14 @@
 """GET /api/openapi.json: an OpenAPI 3.1 document built from the registered routes."""
 
 import re
+from typing import Annotated, Any, Literal
 
 from flask import current_app
+from pydantic import Field
 from pydantic.json_schema import models_json_schema
 from werkzeug.routing import IntegerConverter
 
+from backend.api.contract import Reply
 from backend.api.routing import DOCS, MODELS, root, route
 from backend.api.schemas import SCHEMAS
 
@@ -133,7 +136,27 @@ def build_spec(app) -> dict:
     }
 
 
-@route("/api/openapi.json", summary="This document", tag="system", blueprint=root, auth=False)
+class ApiInfo(Reply):
+    title: str
+    version: str
+    description: str
+
+
+class ApiServer(Reply):
+    url: str
+
+
+class ApiDocument(Reply):
+    """An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0)."""
+
+    openapi: Literal["3.1.0"]
+    info: ApiInfo
+    servers: list[ApiServer]
+    paths: Annotated[dict[str, dict[str, dict[str, Any]]], Field(description="path -> method -> operation")]
+    components: dict[str, dict[str, Any]]
+
+
+@route("/api/openapi.json", summary="This document", tag="system", blueprint=root, auth=False, response=ApiDocument)
 def openapi_json():
     return build_spec(current_app._get_current_object())
 

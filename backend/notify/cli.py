@@ -10,6 +10,7 @@ from backend.extensions import db
 from backend.i18n import t
 from backend.notify import vapid
 from backend.notify.sms import gateway_factory
+from backend.notify.worker import work
 
 notify_cli = AppGroup("notify", help="Notifications: the push/SMS outbox worker and VAPID keys.")
 
@@ -20,8 +21,6 @@ notify_cli = AppGroup("notify", help="Notifications: the push/SMS outbox worker 
 @click.option("--limit", type=int, default=100, show_default=True, help="Notifications per round.")
 def work_command(once, interval, limit):
     """Send queued notifications (push, SMS) until Ctrl-C; on PostgreSQL several workers may run at once."""
-    from backend.notify.worker import work
-
     stop = threading.Event()
 
     def request_stop(signum, frame):
