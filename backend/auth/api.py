@@ -55,7 +55,7 @@ def login(body: c.Login):
     start_session(user, request.remote_addr, request.user_agent.string)
     login_user(user)
     after_this_request(lambda response: devices.remember(response, cookie, user.id) or response)
-    session.pop("_id", None)  # Flask-Login's client fingerprint: unused without session protection (auth/__init__)
+    session.pop("_id", None)  # Flask-Login's client fingerprint: unused without session protection (auth/web.py)
     return me_json(user)
 
 
