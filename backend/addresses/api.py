@@ -6,13 +6,14 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 
 from backend.addresses import cli
+from backend.addresses import contracts as c
 from backend.addresses.models import COMPONENTS, Address
 from backend.addresses.search import search
 from backend.api.routing import int_arg, route
 from backend.auth.scope import require_in_scope
 from backend.errors import NotFound
 from backend.extensions import db
-from backend.regions.api import region_ref
+from backend.regions.serialise import region_ref
 
 
 def _lonlat(address: Address) -> dict:
@@ -39,7 +40,7 @@ def address_json(address: Address) -> dict:
         ("q", "string", True, "What the user typed, e.g. 昆阳镇 解放街 12号 3幢"),
         ("limit", "integer", False, "1–50, default 20"),
     ],
-    response="AddressSearch",
+    response=c.AddressSearch,
     errors=(400,),
 )
 def address_search():
@@ -54,7 +55,7 @@ def address_search():
     }
 
 
-@route("/addresses/<code>", summary="One standard address", tag="addresses", response="Address", errors=(404,))
+@route("/addresses/<code>", summary="One standard address", tag="addresses", response=c.Address, errors=(404,))
 def address_detail(code):
     address = db.session.scalar(select(Address).where(Address.code == code))
     if address is None:

@@ -159,6 +159,18 @@ class Reply(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ErrorDetail(Reply):
+    code: str
+    message: str
+    fields: Annotated[dict[str, str], Field(description="field name -> what is wrong with it")]
+
+
+class Error(Reply):
+    """Every error answer: {"error": {"code", "message", "fields"}} (backend/errors.py)."""
+
+    error: ErrorDetail
+
+
 # ---- field types ----------------------------------------------------------------------------------------------
 
 

@@ -1,13 +1,23 @@
 """GET /healthz: the app is up, its database answers, and this process's audit writer is writing."""
 
 import time
+from typing import Annotated, Literal
 
 from flask import current_app
+from pydantic import Field
 from sqlalchemy import text
 
+from backend.api.contract import Reply
 from backend.api.routing import root, route
 from backend.extensions import db
 from backend.fastpath.fastscan import AUDIT_KEY
+
+
+class Health(Reply):
+    status: Literal["ok", "unavailable"]
+    database: Literal["sqlite", "postgresql"]
+    db_ms: Annotated[float, Field(description="how long the check took, milliseconds")]
+    audit: Annotated[Literal["ok", "failing"], Field(description="this process's writer of batched audit events")]
 
 
 @route(
@@ -16,7 +26,7 @@ from backend.fastpath.fastscan import AUDIT_KEY
     tag="system",
     blueprint=root,
     auth=False,
-    response="Health",
+    response=Health,
     errors=(503,),
 )
 def healthz():

@@ -1,13 +1,16 @@
 """GET /api/openapi.json: an OpenAPI 3.1 document built from the registered routes."""
 
 import re
+from typing import Annotated, Any, Literal
 
 from flask import current_app
+from pydantic import Field
 from pydantic.json_schema import models_json_schema
 from werkzeug.routing import IntegerConverter
 
-from backend.api.routing import DOCS, MODELS, root, route
-from backend.api.schemas import SCHEMAS
+from backend.api.contract import Reply
+from backend.api.contract import Error
+from backend.api.routing import DOCS, MODELS, declare, root, route
 
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 
@@ -66,6 +69,9 @@ def _ref(name):
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+declare(Error)  # every operation's error answers refer to it
+
+
 def model_schemas() -> dict:
     """The JSON Schema of every declared request and response model, by name, referring to each other."""
     if not MODELS:
@@ -119,7 +125,7 @@ def build_spec(app) -> dict:
         "servers": [{"url": app.config["PUBLIC_BASE_URL"]}],
         "paths": paths,
         "components": {
-            "schemas": {**SCHEMAS, **model_schemas()},
+            "schemas": model_schemas(),
             "responses": {
                 "Error": {"description": "Error", "content": {"application/json": {"schema": _ref("Error")}}}
             },
@@ -135,7 +141,27 @@ def build_spec(app) -> dict:
     }
 
 
-@route("/api/openapi.json", summary="This document", tag="system", blueprint=root, auth=False)
+class ApiInfo(Reply):
+    title: str
+    version: str
+    description: str
+
+
+class ApiServer(Reply):
+    url: str
+
+
+class ApiDocument(Reply):
+    """An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0)."""
+
+    openapi: Literal["3.1.0"]
+    info: ApiInfo
+    servers: list[ApiServer]
+    paths: Annotated[dict[str, dict[str, dict[str, Any]]], Field(description="path -> method -> operation")]
+    components: dict[str, dict[str, Any]]
+
+
+@route("/api/openapi.json", summary="This document", tag="system", blueprint=root, auth=False, response=ApiDocument)
 def openapi_json():
     return build_spec(current_app._get_current_object())
 

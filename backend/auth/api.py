@@ -4,27 +4,16 @@ from flask import after_this_request, request, session
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from backend.api.routing import json_body, route
+from backend.api.routing import route
 from backend.auth import cli, devices, sessions, throttle
+from backend.auth import contracts as c
 from backend.auth.models import User, UserSession
 from backend.auth.operations import authenticate, revoke_sessions, start_session
 from backend.auth.phone_signin import demand_second_factor
 from backend.auth.scope import require_in_scope
-from backend.errors import NotFound, Unauthorized, ValidationError
+from backend.auth.serialise import user_json
+from backend.errors import NotFound, Unauthorized
 from backend.extensions import db
-from backend.regions.api import region_ref
-
-LOGIN_MAX_LENGTH = {"username": User.username.type.length, "password": 200}
-
-
-def user_json(user: User) -> dict:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "display_name": user.display_name,
-        "role": user.role,
-        "region": region_ref(user.region),
-    }
 
 
 def me_json(user: User) -> dict:
@@ -54,50 +43,42 @@ def session_json(sess: UserSession) -> dict:
     summary="Log in; returns the user and the CSRF token for writes",
     tag="auth",
     auth=False,
-    body="Login",
-    response="Me",
+    body=c.Login,
+    response=c.Me,
     errors=(400, 401, 403, 429, 502, 503),  # 401 second_factor_required, 403/502/503: its SMS (phone_signin.py)
 )
-def login():
-    data = json_body()
-    if not data.get("username") or not data.get("password"):
-        raise ValidationError(fields={k: "error.required" for k in ("username", "password") if not data.get(k)})
-    too_long = {k: "error.too_long" for k, most in LOGIN_MAX_LENGTH.items() if len(str(data[k])) > most}
-    if too_long:  # a login attempt is a row: its username must fit
-        raise ValidationError(fields=too_long)
+def login(body: c.Login):
     cookie = request.cookies.get(devices.COOKIE)
     try:
-        user = authenticate(
-            str(data["username"]), str(data["password"]), request.remote_addr or "", devices.accounts(cookie)
-        )
+        user = authenticate(body.username, body.password, request.remote_addr or "", devices.accounts(cookie))
     except Unauthorized:
-        db.session.commit()  # the failed attempt must count towards throttling
+        # The one commit of a failed request: the failed attempt must count towards throttling (the route commits
+        # only an answer).
+        db.session.commit()
         raise
     demand_second_factor(user, request.remote_addr)  # police, admins: an SMS code first (phone_signin.py)
     if current_user.is_authenticated:  # logging in again on this device ends the previous session
         revoke_sessions(current_user, "relogin", only=current_user.session)
     start_session(user, request.remote_addr, request.user_agent.string)
-    db.session.commit()
     login_user(user)
     after_this_request(lambda response: devices.remember(response, cookie, user.id) or response)
-    session.pop("_id", None)  # Flask-Login's client fingerprint: unused without session protection (auth/__init__)
+    session.pop("_id", None)  # Flask-Login's client fingerprint: unused without session protection (auth/sessions.py)
     return me_json(user)
 
 
-@route("/auth/logout", "POST", summary="End this session", tag="auth", response="Revoked")
+@route("/auth/logout", "POST", summary="End this session", tag="auth", response=c.Revoked)
 def logout():
     count = revoke_sessions(current_user, "logout", only=current_user.session)
-    db.session.commit()
     logout_user()
     return {"revoked": count}
 
 
-@route("/me", summary="The logged-in user and the CSRF token", tag="auth", response="Me")
+@route("/me", summary="The logged-in user and the CSRF token", tag="auth", response=c.Me)
 def me():
     return me_json(current_user)
 
 
-@route("/me/sessions", summary="My live sessions (devices)", tag="auth", response="SessionList")
+@route("/me/sessions", summary="My live sessions (devices)", tag="auth", response=c.SessionList)
 def my_sessions():
     rows = db.session.scalars(
         select(UserSession)
@@ -112,7 +93,7 @@ def my_sessions():
     "POST",
     summary="Log one of my devices out",
     tag="auth",
-    response="Revoked",
+    response=c.Revoked,
     errors=(404,),
 )
 def revoke_my_session(session_id):
@@ -120,7 +101,6 @@ def revoke_my_session(session_id):
     if sess is None or sess.user_id != current_user.id:
         raise NotFound()
     count = revoke_sessions(current_user, "user", only=sess)
-    db.session.commit()
     return {"revoked": count}
 
 
@@ -130,7 +110,7 @@ def revoke_my_session(session_id):
     summary="Log a user out everywhere",
     tag="auth",
     roles=("admin",),
-    response="Revoked",
+    response=c.Revoked,
     errors=(404,),
 )
 def revoke_user_sessions(user_id):
@@ -140,7 +120,6 @@ def revoke_user_sessions(user_id):
     if user.region is not None:
         require_in_scope(current_user, user.region.code)
     count = revoke_sessions(user, "admin", actor=current_user)
-    db.session.commit()
     return {"revoked": count}
 
 
@@ -150,7 +129,7 @@ def revoke_user_sessions(user_id):
     summary="Clear a user's failed logins (every IP), ending any login lockout; audited",
     tag="auth",
     roles=("admin",),
-    response="Unlocked",
+    response=c.Unlocked,
     errors=(404,),
 )
 def unlock_user(user_id):
@@ -160,7 +139,6 @@ def unlock_user(user_id):
     if user.region is not None:
         require_in_scope(current_user, user.region.code)
     cleared = throttle.unlock(user, actor=current_user)
-    db.session.commit()
     return {"cleared": cleared}
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from flask import current_app, render_template, request
 from flask_login import current_user
 
-from backend.auth.api import user_json
+from backend.auth.serialise import user_json
 from backend.cockpit import api as _api  # noqa: F401  (registers its routes)
 from backend.cockpit import auditlog, cli
 from backend.cockpit.alerts import KINDS

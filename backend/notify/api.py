@@ -1,57 +1,17 @@
 """Web Push subscriptions and the in-app inbox, for any signed-in user."""
 
-import binascii
-from urllib.parse import urlsplit
-
-from cryptography.hazmat.primitives.asymmetric import ec
-from flask import current_app, request
+from flask import request
 from flask_login import current_user
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
-from backend.api.routing import int_arg, json_body, route
-from backend.errors import NotFound, ValidationError
+from backend.api.routing import int_arg, route
+from backend.errors import NotFound
 from backend.extensions import db
 from backend.notify import cli, vapid
+from backend.notify import contracts as c
 from backend.notify.models import InboxMessage, PushSubscription
+from backend.notify.subscriptions import subscribe, unsubscribe
 from backend.types import utcnow
-
-LOCAL_HOSTS = ("127.0.0.1", "localhost")
-ENDPOINT_MAX = 1000  # a push service URL (PushSubscription.endpoint)
-
-
-def _endpoint(value) -> str:
-    """The subscription's push-service URL: https (plain http to this machine only in tests or when allowed)."""
-    if not isinstance(value, str) or not value or len(value) > ENDPOINT_MAX:
-        raise ValidationError(fields={"endpoint": "error.push_endpoint_invalid"})
-    try:
-        parts = urlsplit(value)
-        host = parts.hostname
-        parts.port  # noqa: B018  (raises on a malformed port)
-    except ValueError:
-        raise ValidationError(fields={"endpoint": "error.push_endpoint_invalid"}) from None
-    if not host or parts.username or parts.password:
-        raise ValidationError(fields={"endpoint": "error.push_endpoint_invalid"})
-    insecure_ok = current_app.testing or current_app.config["PUSH_ALLOW_INSECURE_ENDPOINTS"]
-    if not (parts.scheme == "https" or (parts.scheme == "http" and host in LOCAL_HOSTS and insecure_ok)):
-        raise ValidationError(fields={"endpoint": "error.push_endpoint_insecure"})
-    allowed = current_app.config.get("PUSH_ENDPOINT_HOSTS")
-    if allowed and parts.scheme == "https" and not any(host == h or host.endswith("." + h) for h in allowed):
-        raise ValidationError(fields={"endpoint": "error.push_endpoint_host"})
-    return value
-
-
-def _key(keys: dict, name: str, size: int) -> str:
-    """A base64url key of exactly size bytes (p256dh must also be a point on P-256)."""
-    value = keys.get(name)
-    try:
-        raw = vapid.b64url_decode(value) if isinstance(value, str) and len(value) < 200 else b""
-        if len(raw) == size and name == "p256dh":
-            ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
-    except (ValueError, binascii.Error):
-        raw = b""
-    if len(raw) != size:
-        raise ValidationError(fields={f"keys.{name}": "error.push_key_invalid"})
-    return value
 
 
 def subscription_json(sub: PushSubscription) -> dict:
@@ -70,7 +30,7 @@ def message_json(m: InboxMessage) -> dict:
     }
 
 
-@route("/push/vapid-public-key", summary="The server's VAPID public key", tag="notify", response="VapidKey")
+@route("/push/vapid-public-key", summary="The server's VAPID public key", tag="notify", response=c.VapidKey)
 def push_vapid_public_key():
     """The applicationServerKey for pushManager.subscribe(): base64url of the uncompressed P-256 point."""
     return {"public_key": vapid.public_key()}
@@ -81,29 +41,14 @@ def push_vapid_public_key():
     "POST",
     summary="Register this browser's push subscription (PushSubscription.toJSON()) for the signed-in user",
     tag="notify",
-    body="PushSubscribe",
-    response="PushSubscription",
+    body=c.PushSubscribe,
+    response=c.PushSubscription,
     status=201,
     errors=(400,),
 )
-def push_subscribe():
-    data = json_body()
-    endpoint = _endpoint(data.get("endpoint"))
-    keys = data.get("keys") if isinstance(data.get("keys"), dict) else {}
-    p256dh, auth = _key(keys, "p256dh", 65), _key(keys, "auth", 16)
+def push_subscribe(body: c.PushSubscribe):
     agent = (request.user_agent.string or "")[:300] or None
-    sub = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
-    if sub is not None and sub.user_id != current_user.id:
-        # The browser now belongs to another account: nothing queued for the previous one may reach it.
-        db.session.delete(sub)
-        db.session.flush()
-        sub = None
-    if sub is None:
-        sub = PushSubscription(user_id=current_user.id, endpoint=endpoint)
-        db.session.add(sub)
-    sub.p256dh, sub.auth, sub.user_agent = p256dh, auth, agent
-    db.session.commit()
-    return subscription_json(sub), 201
+    return subscription_json(subscribe(current_user, body, agent)), 201
 
 
 @route(
@@ -111,22 +56,12 @@ def push_subscribe():
     "POST",
     summary="Forget one of my push subscriptions (after PushSubscription.unsubscribe())",
     tag="notify",
-    body="PushUnsubscribe",
-    response="Deleted",
+    body=c.PushUnsubscribe,
+    response=c.Deleted,
     errors=(400,),
 )
-def push_unsubscribe():
-    data = json_body()
-    endpoint = data.get("endpoint")
-    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > ENDPOINT_MAX:
-        raise ValidationError(fields={"endpoint": "error.push_endpoint_invalid"})
-    deleted = db.session.execute(
-        delete(PushSubscription).where(
-            PushSubscription.endpoint == endpoint, PushSubscription.user_id == current_user.id
-        )
-    ).rowcount
-    db.session.commit()
-    return {"deleted": deleted}
+def push_unsubscribe(body: c.PushUnsubscribe):
+    return {"deleted": unsubscribe(current_user, body.endpoint)}
 
 
 @route(
@@ -134,7 +69,7 @@ def push_unsubscribe():
     summary="My messages, newest first, and how many are unread",
     tag="notify",
     params=(("limit", "integer", False, "1–200, default 50"),),
-    response="Inbox",
+    response=c.Inbox,
     errors=(400,),
 )
 def inbox():
@@ -150,7 +85,7 @@ def inbox():
     "POST",
     summary="Mark one of my messages read",
     tag="notify",
-    response="InboxMessage",
+    response=c.InboxMessage,
     errors=(404,),
 )
 def inbox_read(message_id):
@@ -159,7 +94,6 @@ def inbox_read(message_id):
         raise NotFound()
     if message.read_at is None:
         message.read_at = utcnow()
-        db.session.commit()
     return message_json(message)
 
 

@@ -3,7 +3,7 @@
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
 
-from backend.api.routing import json_body, route
+from backend.api.routing import route
 from backend.auth.capacity import RESIDENT
 from backend.auth.scope import visible_houses
 from backend.doorplates.operations import resolve_token
@@ -11,7 +11,8 @@ from backend.errors import NotFound, ValidationError
 from backend.extensions import db
 from backend.houses.models import House
 from backend.obligations import cli
-from backend.obligations.models import VIA, Obligation
+from backend.obligations import contracts as c
+from backend.obligations.models import Obligation
 from backend.obligations.operations import fulfil, get_obligation
 from backend.overdue import effective_obligation_state
 from backend.tenancy.models import Tenancy
@@ -43,7 +44,7 @@ def _mine():
     summary="My open and overdue obligations, soonest first",
     tag="obligations",
     roles=("landlord", "tenant"),
-    response="ObligationList",
+    response=c.ObligationList,
 )
 def obligation_list():
     rows = db.session.scalars(
@@ -61,27 +62,20 @@ def obligation_list():
     "monthly occupant confirmation only; a registration renewal needs the scan)",
     tag="obligations",
     roles=("landlord", "tenant"),
-    body="Fulfil",
-    response="Obligation",
+    body=c.Fulfil,
+    response=c.Fulfilled,
     errors=(400, 404, 409),
 )
-def obligation_fulfil(obligation_id):
-    data = json_body()
+def obligation_fulfil(obligation_id, body: c.Fulfil):
     ob = get_obligation(obligation_id)
     if db.session.scalar(select(Obligation.id).where(Obligation.id == ob.id, *_mine())) is None:
         raise NotFound()
-    token = data.get("token")
-    via = data.get("via", "scan" if token is not None else "app")
-    if via not in VIA:
-        raise ValidationError(fields={"via": "error.not_a_choice"})
+    via = body.how
     if via == "scan":
-        if not isinstance(token, str) or not token:
-            raise ValidationError(fields={"token": "error.fulfil_needs_scan"})
-        found = resolve_token(token)
+        found = resolve_token(body.token)
         if found.result != "ok" or found.plate.house_id != ob.house_id:
             raise ValidationError(fields={"token": "error.token_not_this_house"})
     nxt = fulfil(current_user, ob, via)
-    db.session.commit()
     return {**obligation_json(ob), "via": via, "next": obligation_json(nxt)}
 
 

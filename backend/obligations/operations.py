@@ -1,6 +1,6 @@
 """Obligations (刷码履约): create the next duty, fulfil it (by scanning the door or in the app), sweep overdue ones.
 
-How each kind may be fulfilled (the API document says the same, backend/api/schemas.py "Fulfil"):
+How each kind may be fulfilled (the API document says the same, backend/obligations/contracts.py Fulfil):
 - occupant_confirmation (the landlord's monthly 在住人员确认): at the door (`via: scan`, the doorplate token of the
   house) or in the app (`via: app`): the landlord confirms the list of people, which needs no visit.
 - registration_renewal (a tenant's residence-registration renewal): at the door only: renewing says "I still

@@ -14,11 +14,9 @@ from backend.extensions import db
 from backend.geo.shapes import ShapeError, check_point
 from backend.geo.sql import point
 from backend.regions import cli
+from backend.regions import contracts as c
 from backend.regions.models import Region
-
-
-def region_ref(region: Region | None) -> dict | None:
-    return None if region is None else {"code": region.code, "name": region.name, "level": region.level}
+from backend.regions.serialise import region_ref
 
 
 def region_json(region: Region, geometry=False) -> dict:
@@ -34,7 +32,7 @@ def region_json(region: Region, geometry=False) -> dict:
     return body
 
 
-@route("/regions", summary="The roots of my scope", tag="regions", roles=STAFF_ROLES, response="RegionList")
+@route("/regions", summary="The roots of my scope", tag="regions", roles=STAFF_ROLES, response=c.RegionList)
 def region_roots():
     prefix = scope_code(current_user)
     stmt = (
@@ -51,7 +49,7 @@ def region_roots():
     tag="regions",
     roles=STAFF_ROLES,
     params=[("geometry", "boolean", False, "Include the boundary as GeoJSON")],
-    response="Region",
+    response=c.Region,
     errors=(404,),
 )
 def region_detail(code):
@@ -68,7 +66,7 @@ def region_detail(code):
     tag="regions",
     roles=STAFF_ROLES,
     params=[("lon", "number", True, "Longitude (WGS84)"), ("lat", "number", True, "Latitude (WGS84)")],
-    response="GridAt",
+    response=c.GridAt,
     errors=(400, 404),
 )
 def grid_at():

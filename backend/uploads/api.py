@@ -13,6 +13,7 @@ from backend.errors import MenpaiError, NotFound, ValidationError
 from backend.extensions import db
 from backend.fire.models import FireNotice, NoticeItem
 from backend.houses.models import House
+from backend.uploads import contracts as c
 from backend.uploads.images import ImageRejected, sanitise
 from backend.uploads.models import Photo
 from backend.verification.models import Verification
@@ -48,7 +49,7 @@ def _upload() -> BinaryIO:
     summary="Upload one photo (multipart field `photo`, JPEG/PNG/WebP); stored re-encoded, without EXIF or GPS",
     tag="photos",
     roles=UPLOAD_ROLES,
-    response="Photo",
+    response=c.Photo,
     status=201,
     errors=(400, 413, 503),
 )
@@ -70,7 +71,7 @@ def photo_upload():
         uploaded_by_id=current_user.id,
     )
     db.session.add(photo)
-    db.session.commit()
+    db.session.flush()
     return {"id": photo.id, "width": photo.width, "height": photo.height, "size": photo.size}, 201
 
 
