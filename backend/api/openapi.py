@@ -8,8 +8,7 @@ from pydantic import Field
 from pydantic.json_schema import models_json_schema
 from werkzeug.routing import IntegerConverter
 
-from backend.api.contract import Reply
-from backend.api.contract import Error
+from backend.api.contract import Error, Reply
 from backend.api.routing import DOCS, MODELS, declare, root, route
 
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
