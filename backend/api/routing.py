@@ -117,14 +117,6 @@ def _guarded(fn, roles, body, commit):
     return view
 
 
-def json_body() -> dict:
-    """The request's JSON object, or a 400 in the error shape (for a view whose body has no declaration yet)."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ValidationError("error.body_not_json")
-    return data
-
-
 def int_arg(name, default, lo, hi) -> int:
     raw = request.args.get(name)
     if raw is None:
