@@ -55,7 +55,12 @@ def test_staff_are_not_owners_by_their_user_id():
     assert not may_see_house(person("grid_worker", user_id=7, region="330326101"), HOUSE)
 
 
-@pytest.mark.parametrize("role", [r for r in ROLES if r not in STAFF_ROLES and r != "landlord"])
+def test_a_resident_sees_the_houses_it_lets():
+    assert may_see_house(person("resident", user_id=7), HOUSE)
+    assert not may_see_house(person("resident", user_id=8), HOUSE)
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r not in STAFF_ROLES and r not in ("landlord", "resident")])
 def test_other_roles_and_anonymous_see_nothing(role):
     assert not may_see_house(person(role, user_id=7, region="33"), HOUSE)
     assert not may_see_house(SimpleNamespace(is_authenticated=False), HOUSE)
