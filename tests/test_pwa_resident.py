@@ -113,3 +113,19 @@ def test_a_returning_resident_checks_in_with_the_record_on_file(app, houses, ser
     page.fill("#me-phone", "13700001111")
     page.click("#me-correct button[type=submit]")
     page.wait_for_selector("#me-revisions")
+
+
+@needs_browser
+def test_a_new_landlord_signs_in_with_their_phone_and_reaches_the_declaration(app, server, phone):  # noqa: F811
+    page = phone()
+    open_app(page, f"{server}/app/#/declare")  # the landlord's path: phone → code → declare
+    page.wait_for_selector("#sms-phone")
+    page.fill("#sms-phone", "13611112222")
+    page.click("#sms-send")
+    page.wait_for_selector("#sms-code:visible")
+    page.fill("#sms-code", _code(app, "13611112222"))
+    page.wait_for_selector("#declare")
+    page.goto(f"{server}/app/#/")
+    page.wait_for_selector("[data-menu=declare]")
+    menus = page.eval_on_selector_all("[data-menu]", "els => els.map(e => e.dataset.menu)")
+    assert {"declare", "houses", "tenants", "my_tenancy", "me"} <= set(menus)
