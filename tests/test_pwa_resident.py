@@ -59,6 +59,7 @@ def test_a_new_phone_goes_from_the_door_to_a_pending_tenancy_the_landlord_confir
     page.fill("#sms-code", _code(app, NEW_PHONE))  # six digits sign in: no tap
     page.wait_for_selector("#check-in #ci-name")
     assert page.input_value("#ci-phone") == NEW_PHONE  # known from the sign-in
+    assert page.query_selector("#password-login") is None  # signed in: the other way in is gone
     page.fill("#ci-name", "陈新")
     page.fill("#ci-id_number", id_number("33032619950505123"))
     page.fill("#ci-room", "302")

@@ -21,7 +21,10 @@ export async function checkInScreen(ctx, token) {
   } else if (!user) {
     // Signed out: the phone and its code on this screen, then the form in its place (door → done in 3 screens).
     const holder = h('div', { id: 'check-in-step' }, h('p', {}, t('checkin.sign_in_first')));
-    holder.append(phoneSignIn(ctx, async (phone) => holder.replaceWith(await checkInForm(token, phone))));
+    holder.append(phoneSignIn(ctx, async (phone) => {
+      password.remove(); // signed in now: no other way in is needed
+      holder.replaceWith(await checkInForm(token, phone));
+    }));
     const back = encodeURIComponent(`#/check-in/${token}`);
     const password = h('a', { class: 'btn secondary', href: `#/login?next=${back}`, id: 'password-login' }, t('checkin.password_login'));
     next = [holder, password];
