@@ -4,16 +4,9 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from backend.api.contract import Idempotent, Reply, Text, fail
+from backend.api.contract import Idempotent, Reply, Text
 from backend.people import validate
-from backend.tenancy.contracts import MaskedPerson
-
-
-def _checked(check, value):
-    try:
-        return check(value)
-    except validate.PersonDataError as err:
-        fail(err.reason)
+from backend.tenancy.contracts import MaskedPerson, person_field
 
 
 class PersonCorrection(Idempotent):
@@ -27,12 +20,12 @@ class PersonCorrection(Idempotent):
     @field_validator("name")
     @classmethod
     def _name(cls, value):
-        return _checked(validate.check_name, value)
+        return person_field(validate.check_name, value)
 
     @field_validator("phone")
     @classmethod
     def _phone(cls, value):
-        return _checked(validate.check_phone, value)
+        return person_field(validate.check_phone, value)
 
 
 class OwnRecord(Reply):

@@ -11,7 +11,8 @@ from backend.people import validate
 MOVE_IN_WINDOW_DAYS = 30
 
 
-def _person(check, value):
+def person_field(check, value):
+    """A person's field checked by backend/people/validate, its failure reported with that check's key."""
     try:
         return check(value)
     except validate.PersonDataError as err:
@@ -34,17 +35,17 @@ class CheckIn(Idempotent):
     @field_validator("name", mode="after")
     @classmethod
     def _name(cls, value):
-        return _person(validate.check_name, value)
+        return person_field(validate.check_name, value)
 
     @field_validator("id_number", mode="after")
     @classmethod
     def _id_number(cls, value):
-        return _person(validate.check_id_number, value)
+        return person_field(validate.check_id_number, value)
 
     @field_validator("phone", mode="after")
     @classmethod
     def _phone(cls, value):
-        return _person(validate.check_phone, value)
+        return person_field(validate.check_phone, value)
 
     @field_validator("move_in")
     @classmethod
