@@ -17,7 +17,7 @@ from backend.errors import Conflict, Unauthorized, ValidationError
 from backend.extensions import db
 from backend.fastpath import cache as fastcache
 from backend.fastpath import pagecache
-from backend.people.vault import vault
+from backend.people.vault import phone_index, vault
 from backend.regions.models import Region
 from backend.types import utcnow
 
@@ -45,7 +45,7 @@ def hash_password(password: str, one_time: bool = False) -> str:
 def seal_phone(user: User, phone: str | None) -> None:
     """Store the account's mobile number (11 digits, validated) sealed, with its blind index."""
     user.phone_enc = None if phone is None else vault().encrypt(phone, "phone")
-    user.phone_index = None if phone is None else vault().blind_index(phone, "phone")
+    user.phone_index = None if phone is None else phone_index(phone)
 
 
 def create_user(

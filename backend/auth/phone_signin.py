@@ -33,7 +33,7 @@ from backend.i18n import t
 from backend.notify.delivery import Failed, Retry
 from backend.notify.sms import app_gateway
 from backend.people.validate import mask_phone
-from backend.people.vault import vault
+from backend.people.vault import phone_index, vault
 from backend.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -66,10 +66,6 @@ class SecondFactorRequired(Unauthorized):
 
 def _cfg(name):
     return current_app.config[name]
-
-
-def phone_index(phone: str) -> str:
-    return vault().blind_index(phone, "phone")
 
 
 def _code_hash(index: str, purpose: str, code: str) -> str:

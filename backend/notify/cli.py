@@ -15,7 +15,7 @@ from backend.notify.models import SmsMessage
 from backend.notify.sms import make_gateway
 from backend.notify.worker import work
 from backend.people.validate import PersonDataError, check_phone
-from backend.people.vault import vault
+from backend.people.vault import phone_index, vault
 
 notify_cli = AppGroup("notify", help="Notifications: the push/SMS outbox worker and VAPID keys.")
 
@@ -81,7 +81,7 @@ def outbox_command(last, phone):
             number = check_phone(phone)
         except PersonDataError:
             raise click.BadParameter(t("error.phone_format"), param_hint="--phone") from None
-        query = query.where(SmsMessage.phone_index == vault().blind_index(number, "phone"))
+        query = query.where(SmsMessage.phone_index == phone_index(number))
     rows = list(db.session.scalars(query))[::-1]
     if not rows:
         click.echo(t("cli.sms_outbox_empty"), err=True)

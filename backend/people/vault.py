@@ -28,6 +28,11 @@ def id_index(id_number: str) -> str:
     return vault().blind_index(id_number, "id_number")
 
 
+def phone_index(phone: str) -> str:
+    """The keyed blind index of a mobile number: how a phone is found without being stored in clear."""
+    return vault().blind_index(phone, "phone")
+
+
 def seal(person, name: str, id_number: str, phone: str) -> None:
     """Write the encrypted fields and blind indexes of person."""
     v = vault()

@@ -25,7 +25,7 @@ from backend.errors import ValidationError
 from backend.extensions import db
 from backend.i18n import catalog, languages
 from backend.people.validate import PersonDataError, check_phone
-from backend.people.vault import vault
+from backend.people.vault import phone_index
 from backend.regions.models import Region
 from backend.rejects import ImportRejected, Reject
 from backend.tabular import open_table
@@ -123,7 +123,7 @@ def check_rows(actor, rows: list[StaffRow]) -> tuple[list[Checked], list[Reject]
         except PersonDataError:
             phones[r.line] = False
         if phones[r.line]:
-            indexes[r.line] = vault().blind_index(phones[r.line], "phone")
+            indexes[r.line] = phone_index(phones[r.line])
     phones_taken = _existing(User.phone_index, list(indexes.values()))
 
     good, rejects, first_username, first_phone = [], [], {}, {}

@@ -22,7 +22,7 @@ from backend.auth.scope import scope_code
 from backend.errors import Conflict, Forbidden, NotFound, ValidationError
 from backend.extensions import db
 from backend.people.validate import mask_phone
-from backend.people.vault import vault
+from backend.people.vault import phone_index, vault
 from backend.regions.models import Region
 from backend.types import utcnow
 from backend.users import contracts as c
@@ -212,7 +212,7 @@ def create_staff(actor, body: c.StaffCreate) -> tuple[User, str]:
     """A new staff account with a one-time password (returned, shown once)."""
     check_role(actor, body.role)
     region = scope_region(actor, body.region, body.role)
-    if body.phone is not None and _phone_taken(vault().blind_index(body.phone, "phone")):
+    if body.phone is not None and _phone_taken(phone_index(body.phone)):
         raise Conflict("error.phone_taken", fields={"phone": "error.phone_taken"})
     password = one_time_password()
     user = create_user(
@@ -244,7 +244,7 @@ def update_staff(actor, user: User, body: c.StaffUpdate) -> tuple[User, int]:
         fields.append("region")
         details = {"region_from": before, "region_to": body.region}
     if "phone" in given:
-        index = vault().blind_index(body.phone, "phone")
+        index = phone_index(body.phone)
         if index != user.phone_index:
             if _phone_taken(index, other_than=user.id):
                 raise Conflict("error.phone_taken", fields={"phone": "error.phone_taken"})
